@@ -1,0 +1,193 @@
+"""Account endpoints under /api/v1/auth/: register, login, logout, me, password change, CSRF token."""
+
+from typing import Any
+
+from django.conf import settings
+from django.middleware.csrf import get_token
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.serializers import UserSerializer
+from accounts.throttles import LoginClientThrottle, LoginIdentifierThrottle, RegisterThrottle
+
+COOKIE_HELP = (
+    "true: also set the token in the httpOnly auth cookie and leave it out of the body "
+    "(browser frontends; unsafe requests then need the X-CSRFToken header)."
+)
+
+
+class SessionOutputSerializer(serializers.Serializer):
+    user = UserSerializer()
+    token = serializers.CharField(required=False, help_text="Send as `Authorization: Token <token>`.")
+    expiry = serializers.DateTimeField(allow_null=True)
+
+
+class UserEnvelopeSerializer(serializers.Serializer):
+    user = UserSerializer()
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+def _session_response(*, request: Request, user: Any, use_cookie: bool, status_code: int) -> Response:
+    token, expiry = services.auth_token_issue(user=user)
+    body: dict[str, Any] = {"user": UserSerializer(user).data, "expiry": expiry}
+    if not use_cookie:
+        body["token"] = token
+    response = Response(body, status=status_code)
+    if use_cookie:
+        response.set_cookie(
+            settings.AUTH_COOKIE,
+            token,
+            max_age=int(settings.AUTH_TOKEN_TTL.total_seconds()),
+            httponly=True,
+            secure=getattr(settings, "AUTH_COOKIE_SECURE", False),
+            samesite=settings.AUTH_COOKIE_SAMESITE,
+        )
+        get_token(request._request)  # a CSRF cookie for the requests that follow
+    return response
+
+
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [RegisterThrottle]
+
+    class RegisterInputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        email = serializers.EmailField(max_length=254)
+        password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+        cookie = serializers.BooleanField(default=False, help_text=COOKIE_HELP)
+
+    @extend_schema(request=RegisterInputSerializer, responses={201: SessionOutputSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = self.RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        user = services.user_register(username=fields["username"], email=fields["email"], password=fields["password"])
+        return _session_response(
+            request=request, user=user, use_cookie=fields["cookie"], status_code=status.HTTP_201_CREATED
+        )
+
+
+class LoginApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginClientThrottle, LoginIdentifierThrottle]
+
+    class LoginInputSerializer(serializers.Serializer):
+        identifier = serializers.CharField(max_length=254, help_text="Username or email (case-insensitive).")
+        password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+        cookie = serializers.BooleanField(default=False, help_text=COOKIE_HELP)
+
+    @extend_schema(request=LoginInputSerializer, responses={200: SessionOutputSerializer, 400: DetailSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = self.LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        user = services.user_authenticate(
+            request=request._request, identifier=fields["identifier"], password=fields["password"]
+        )
+        return _session_response(request=request, user=user, use_cookie=fields["cookie"], status_code=200)
+
+
+class LogoutApi(APIView):
+    """Revokes the token this request used; other sessions stay logged in."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: DetailSerializer})
+    def post(self, request: Request) -> Response:
+        services.auth_token_revoke(token=request.auth)
+        response = Response({"detail": "Logged out"})
+        response.delete_cookie(settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE)
+        return response
+
+
+class LogoutAllApi(APIView):
+    """Revokes every token of the user: logs out every device."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "LogoutAllOutput", {"detail": serializers.CharField(), "revoked": serializers.IntegerField()}
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        revoked = services.auth_tokens_revoke_all(user=request.user)
+        response = Response({"detail": "Logged out everywhere", "revoked": revoked})
+        response.delete_cookie(settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE)
+        return response
+
+
+class MeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class MeInputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150, required=False)
+        email = serializers.EmailField(max_length=254, required=False)
+        first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+    @extend_schema(responses={200: UserEnvelopeSerializer})
+    def get(self, request: Request) -> Response:
+        return Response({"user": UserSerializer(request.user).data})
+
+    @extend_schema(request=MeInputSerializer, responses={200: UserEnvelopeSerializer})
+    def patch(self, request: Request) -> Response:
+        data = self.MeInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, data=data.validated_data)
+        return Response({"user": UserSerializer(user).data})
+
+
+class PasswordChangeApi(APIView):
+    """Sets a new password; every other session (token) is logged out, this one stays."""
+
+    permission_classes = [IsAuthenticated]
+
+    class PasswordChangeInputSerializer(serializers.Serializer):
+        current_password = serializers.CharField(trim_whitespace=False, max_length=128)
+        new_password = serializers.CharField(trim_whitespace=False, max_length=128)
+
+    @extend_schema(
+        request=PasswordChangeInputSerializer,
+        responses={
+            200: inline_serializer(
+                "PasswordChangeOutput",
+                {"detail": serializers.CharField(), "revoked": serializers.IntegerField()},
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = self.PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        revoked = services.user_change_password(
+            user=request.user,
+            current_password=data.validated_data["current_password"],
+            new_password=data.validated_data["new_password"],
+            current_token=request.auth,
+        )
+        return Response({"detail": "Password changed", "revoked": revoked})
+
+
+class CsrfTokenApi(APIView):
+    """The CSRF token for cookie-authenticated browser clients: send it back as `X-CSRFToken`."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        responses={200: inline_serializer("CsrfTokenOutput", {"csrf_token": serializers.CharField()})},
+        auth=[],
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"csrf_token": get_token(request._request)})

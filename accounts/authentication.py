@@ -1,0 +1,59 @@
+"""Token authentication: knox tokens from the `Authorization: Token <t>` header or the auth cookie.
+
+A token that is unknown or expired does not fail the request: it is treated as anonymous, so a stale
+cookie never breaks the public storefront. Endpoints that need a login still answer 401, and the error
+says the token was invalid (see `api.exceptions`).
+"""
+
+from typing import Any
+
+from django.conf import settings
+from knox.auth import TokenAuthentication
+from rest_framework import exceptions
+from rest_framework.authentication import CSRFCheck
+from rest_framework.request import Request
+
+INVALID_TOKEN_FLAG = "_auth_token_invalid"  # noqa: S105 - an attribute name, not a secret
+
+
+class HeaderTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <token>`."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            setattr(request._request, INVALID_TOKEN_FLAG, True)
+            return None
+
+
+class CookieTokenAuthentication(TokenAuthentication):
+    """The token in the httpOnly cookie named by AUTH_COOKIE. Used only when no Authorization header is
+    sent. Because browsers send cookies on their own, unsafe methods must pass Django's CSRF check."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        if request.META.get("HTTP_AUTHORIZATION"):
+            return None
+        token = request.COOKIES.get(settings.AUTH_COOKIE)
+        if not token:
+            return None
+        try:
+            user, auth_token = self.authenticate_credentials(token.encode())
+        except exceptions.AuthenticationFailed:
+            setattr(request._request, INVALID_TOKEN_FLAG, True)
+            return None
+        self.enforce_csrf(request)
+        return user, auth_token
+
+    def enforce_csrf(self, request: Request) -> None:
+        def no_response(request: Any) -> None:
+            return None
+
+        check = CSRFCheck(no_response)
+        check.process_request(request)
+        reason = check.process_view(request, None, (), {})
+        if reason:
+            raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+
+    def authenticate_header(self, request: Request) -> str:
+        return "Token"

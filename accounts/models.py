@@ -1,0 +1,54 @@
+"""Users: unique username and email (case-insensitive, enforced by the database) and a plan."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+
+def validate_username_has_no_at_sign(value: str) -> None:
+    # Login takes a username or an email in one field: an "@" always means an email.
+    if "@" in value:
+        raise ValidationError("A username cannot contain '@'.", code="invalid")
+
+
+class Plan(models.TextChoices):
+    FREE = "free", "Free"
+    PRO = "pro", "Pro"
+    ENTERPRISE = "enterprise", "Enterprise"
+
+
+class User(AbstractUser):
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="150 characters or fewer: letters, digits and . + - _ (no @).",
+        validators=[UnicodeUsernameValidator(), validate_username_has_no_at_sign],
+        error_messages={"unique": "A user with that username already exists."},
+    )
+    email = models.EmailField("email address", max_length=254)
+    account_type = models.CharField(max_length=20, choices=Plan.choices, default=Plan.FREE)
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ci_unique",
+                violation_error_message="A user with that username already exists.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="A user with that email already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username

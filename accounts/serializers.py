@@ -1,0 +1,26 @@
+"""The user as every API shows it."""
+
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    profile_image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "profile_image_url",
+            "account_type",
+            "date_joined",
+        ]
+        read_only_fields = fields
+
+    def get_profile_image_url(self, user: User) -> str | None:
+        return None

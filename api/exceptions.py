@@ -1,0 +1,43 @@
+"""One exception handler: Django's errors become DRF's JSON errors (400, 401, 403, 404, 503)."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.authentication import INVALID_TOKEN_FLAG
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """A service we depend on (object storage, the database) is down: retry later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service this request needs is unavailable. Try again shortly."
+    default_code = "service_unavailable"
+
+
+def _as_drf_validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(as_serializer_error(error))
+    # An error about the request as a whole, not one field: {"detail": "..."}.
+    return exceptions.ValidationError({"detail": " ".join(error.messages)})
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Invalid input: `{field: [messages]}` (DRF's shape) or `{"detail": "..."}`; other errors `{"detail": ...}`."""
+    if isinstance(exc, DjangoValidationError):
+        exc = _as_drf_validation_error(exc)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        request = context.get("request")
+        if request is not None and getattr(request._request, INVALID_TOKEN_FLAG, False):
+            exc = exceptions.NotAuthenticated("Invalid or expired token.", code="invalid_token")
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,11 @@
+"""ASGI entry point (uvicorn config.asgi:application). Runs the production settings unless told otherwise."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+from config.env import default_settings_module
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_settings_module(for_server_entry_point=True))
+
+application = get_asgi_application()

@@ -1,0 +1,96 @@
+"""The environment: `.env` at the repository root (real variables win), typed readers, and settings choice."""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# Variables already in the environment win over the file (read_env never overwrites by default).
+environ.Env.read_env(BASE_DIR / ".env")
+
+
+def require(name: str) -> str:
+    """The value of a variable that has no default; a clear message when it is missing or empty."""
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. With DJANGO_DEBUG=False (production) it has no default: "
+            f"set it in the environment or in .env (see .env.example)."
+        )
+    return value
+
+
+def debug_requested() -> bool:
+    return env.bool("DJANGO_DEBUG", default=True)
+
+
+def default_settings_module(*, for_server_entry_point: bool) -> str:
+    """`manage.py` runs the local settings unless DJANGO_DEBUG=False; WSGI/ASGI run production unless
+    DJANGO_DEBUG=True is said explicitly, so a server started without configuration fails closed."""
+    if for_server_entry_point:
+        return "config.settings.local" if env.bool("DJANGO_DEBUG", default=False) else "config.settings.production"
+    return "config.settings.local" if debug_requested() else "config.settings.production"
+
+
+def postgres_configured() -> bool:
+    return any(env.str(f"POSTGRES_{part}", default="") for part in ("HOST", "DB", "USER", "PORT"))
+
+
+def postgres_database(*, required: bool) -> dict[str, object]:
+    """Django's DATABASES entry from POSTGRES_*; every part is required when `required` is true."""
+    if required:
+        # The password may be empty (peer or trust authentication, or a ~/.pgpass file).
+        name, user, host = require("POSTGRES_DB"), require("POSTGRES_USER"), require("POSTGRES_HOST")
+    else:
+        name = env.str("POSTGRES_DB", default="shopbuilder")
+        user = env.str("POSTGRES_USER", default="postgres")
+        host = env.str("POSTGRES_HOST", default="127.0.0.1")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": user,
+        "PASSWORD": env.str("POSTGRES_PASSWORD", default=""),
+        "HOST": host,
+        "PORT": env.str("POSTGRES_PORT", default="5432"),
+    }
+
+
+def spaces_configured() -> bool:
+    return bool(env.str("SPACES_BUCKET_NAME", default=""))
+
+
+def spaces_storage_options() -> dict[str, object]:
+    """Options of django-storages' S3Storage for a DigitalOcean Spaces bucket (or any S3 API)."""
+    from urllib.parse import urlparse
+
+    from botocore.config import Config
+
+    options: dict[str, object] = {
+        "bucket_name": require("SPACES_BUCKET_NAME"),
+        "endpoint_url": require("SPACES_ENDPOINT_URL"),
+        "access_key": require("SPACES_ACCESS_KEY_ID"),
+        "secret_key": require("SPACES_SECRET_ACCESS_KEY"),
+        "region_name": env.str("SPACES_REGION", default="") or None,
+        "location": spaces_root_folder(),
+        # Product photos are public: the storefront links them directly.
+        "default_acl": "public-read",
+        "querystring_auth": False,
+        "file_overwrite": False,
+        "object_parameters": {"CacheControl": env.str("SPACES_CACHE_CONTROL", default="public, max-age=86400")},
+        "signature_version": "s3v4",
+        # Fail fast when the bucket is unreachable: the client gets a 503 instead of a hung worker.
+        "client_config": Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 2, "mode": "standard"}),
+    }
+    public_base_url = env.str("SPACES_PUBLIC_BASE_URL", default="").rstrip("/")
+    if public_base_url:
+        parsed = urlparse(public_base_url)
+        options["custom_domain"] = parsed.netloc + parsed.path
+        options["url_protocol"] = f"{parsed.scheme or 'https'}:"
+    return options
+
+
+def spaces_root_folder() -> str:
+    return env.str("SPACES_ROOT_FOLDER", default="uploads").strip("/")

@@ -1,0 +1,23 @@
+"""URL map: /admin/, /api/v1/auth/, /api/v1/shops/, the OpenAPI schema and docs."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from api.health import HealthApi
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/", include("accounts.urls")),
+    path("api/v1/shops/", include("shops.urls")),
+    path("api/v1/health/", HealthApi.as_view(), name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]
+
+if settings.DEBUG:
+    # The dev server serves uploads from local storage (no bucket configured).
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,115 @@
+"""Fixtures shared by every app's tests: API clients, users, the real S3 bucket, and image bytes."""
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from PIL import Image
+from rest_framework.test import APIClient
+
+from accounts.services import auth_token_issue
+from accounts.tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Throttle counters live in the cache: every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user(db: Any) -> Any:
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db: Any) -> Any:
+    return UserFactory()
+
+
+def client_for(user: Any) -> APIClient:
+    token, _ = auth_token_issue(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+@pytest.fixture
+def owner_client(user: Any) -> APIClient:
+    """An API client logged in as `user`."""
+    return client_for(user)
+
+
+@pytest.fixture
+def other_client(other_user: Any) -> APIClient:
+    """An API client logged in as `other_user`, who owns nothing of `user`'s."""
+    return client_for(other_user)
+
+
+class Bucket:
+    """The S3 bucket the tests store into (SeaweedFS started by the test run, or SPACES_*)."""
+
+    def __init__(self) -> None:
+        options = settings.STORAGES["default"]["OPTIONS"]
+        self.name: str = options["bucket_name"]
+        self.root: str = options["location"]
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=options["endpoint_url"],
+            aws_access_key_id=options["access_key"],
+            aws_secret_access_key=options["secret_key"],
+            region_name=options.get("region_name") or "us-east-1",
+        )
+
+    def keys(self, folder: str = "") -> set[str]:
+        """Every key under the run's root folder (or under `folder` below it)."""
+        prefix = f"{self.root}/{folder}".rstrip("/") + "/"
+        keys: set[str] = set()
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix):
+            keys.update(item["Key"] for item in page.get("Contents", []))
+        return keys
+
+    def head(self, key: str) -> dict[str, Any]:
+        return self.client.head_object(Bucket=self.name, Key=key)
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+    def empty(self) -> None:
+        for key in self.keys():
+            self.client.delete_object(Bucket=self.name, Key=key)
+
+
+@pytest.fixture
+def bucket() -> Any:
+    """The real bucket, emptied of this run's objects before and after the test."""
+    store = Bucket()
+    store.empty()
+    yield store
+    store.empty()
+
+
+def image_bytes(
+    fmt: str = "JPEG", size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 30, 30), **save: Any
+) -> bytes:
+    buffer = io.BytesIO()
+    mode = "RGBA" if fmt == "PNG" else "RGB"
+    Image.new(mode, size, color).save(buffer, format=fmt, **save)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def make_image() -> Callable[..., bytes]:
+    """`make_image("PNG", (20, 10))` -> the bytes of a real image of that format and size."""
+    return image_bytes

@@ -1,0 +1,1 @@
+"""HTTP endpoints of shops: the owner's dashboard API and the public storefront API."""

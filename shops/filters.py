@@ -1,0 +1,58 @@
+"""Product list filters, search and sorting, for the owner's list and the public storefront."""
+
+from django.db.models import Q, QuerySet
+from django_filters import rest_framework as filters
+
+from shops.models import ProductStatus
+
+ORDERINGS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "price": ("price", "id"),
+    "-price": ("-price", "-id"),
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+}
+
+
+class PublicProductFilter(filters.FilterSet):
+    category = filters.CharFilter(method="filter_category", help_text="A category id or slug.")
+    min_price = filters.NumberFilter(field_name="price", lookup_expr="gte")
+    max_price = filters.NumberFilter(field_name="price", lookup_expr="lte")
+    in_stock = filters.BooleanFilter(method="filter_in_stock", help_text="true: only products with stock.")
+    search = filters.CharFilter(method="filter_search", help_text="Words in the name or descriptions.")
+    ordering = filters.ChoiceFilter(
+        method="filter_ordering",
+        choices=[(key, key) for key in ORDERINGS],
+        empty_label=None,
+        help_text="newest (default), oldest, price, -price, name, -name.",
+    )
+
+    search_fields = ("name", "short_description", "long_description")
+
+    def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value.isdigit():
+            return queryset.filter(category_id=int(value))
+        return queryset.filter(category__slug=value)
+
+    def filter_in_stock(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split()[:10]:
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(condition)
+        return queryset
+
+    def filter_ordering(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.order_by(*ORDERINGS[value]) if value else queryset
+
+
+class OwnerProductFilter(PublicProductFilter):
+    status = filters.ChoiceFilter(choices=ProductStatus.choices)
+
+    search_fields = ("name", "sku", "short_description", "long_description")
