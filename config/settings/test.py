@@ -37,3 +37,6 @@ else:
 # Hashing cost is not under test here (a test checks that Argon2 is the production hasher).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Two test runs at once (e.g. several checkouts on one server) each name their own test database.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
