@@ -1,5 +1,6 @@
 """The environment: `.env` at the repository root (real variables win), typed readers, and settings choice."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -7,9 +8,54 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Every variable the project reads; .env.example documents each (a test keeps the two in step).
+KNOWN_VARIABLES = (
+    "DJANGO_SECRET_KEY",
+    "DJANGO_SECRET_KEY_FALLBACKS",
+    "DJANGO_DEBUG",
+    "ALLOWED_HOSTS",
+    "FRONTEND_URL",
+    "CORS_ALLOWED_ORIGINS",
+    "DJANGO_SECURE_SSL_REDIRECT",
+    "DJANGO_SECURE_HSTS_SECONDS",
+    "NUM_PROXIES",
+    "LOG_LEVEL",
+    "POSTGRES_DB",
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_HOST",
+    "POSTGRES_PORT",
+    "POSTGRES_CONN_MAX_AGE",
+    "SPACES_ENDPOINT_URL",
+    "SPACES_BUCKET_NAME",
+    "SPACES_ACCESS_KEY_ID",
+    "SPACES_SECRET_ACCESS_KEY",
+    "SPACES_REGION",
+    "SPACES_PUBLIC_BASE_URL",
+    "SPACES_CACHE_CONTROL",
+    "SPACES_ROOT_FOLDER",
+    "MEDIA_ROOT",
+    "IMAGE_MAX_BYTES",
+    "IMAGE_MAX_PIXELS",
+    "PRODUCT_IMAGE_LIMIT",
+    "UNPAGINATED_LIST_LIMIT",
+    "REDIS_URL",
+    "AUTH_COOKIE",
+    "AUTH_COOKIE_SAMESITE",
+    "AUTH_TOKEN_TTL_HOURS",
+    "THROTTLE_LOGIN_CLIENT",
+    "THROTTLE_LOGIN_IDENTIFIER",
+    "THROTTLE_REGISTER",
+    "TEST_DATABASE_NAME",
+)
+
 env = environ.Env()
 # Variables already in the environment win over the file (read_env never overwrites by default).
 environ.Env.read_env(BASE_DIR / ".env")
+# An empty value means "not set", so a copied .env.example with blanks keeps every default.
+for _name in KNOWN_VARIABLES:
+    if os.environ.get(_name) == "":
+        del os.environ[_name]
 
 
 def require(name: str) -> str:
@@ -36,7 +82,7 @@ def default_settings_module(*, for_server_entry_point: bool) -> str:
 
 
 def postgres_configured() -> bool:
-    return any(env.str(f"POSTGRES_{part}", default="") for part in ("HOST", "DB", "USER", "PORT"))
+    return any(env.str(f"POSTGRES_{part}", default="") for part in ("HOST", "DB", "USER"))
 
 
 def postgres_database(*, required: bool) -> dict[str, object]:
