@@ -32,6 +32,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files (admin, API docs) from the app server itself, compressed and cached.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -83,11 +85,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".devdata" / "media")))
 
+_static_files = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 # One code path for both: Spaces (S3 API) when a bucket is configured, the local file system otherwise.
 if spaces_configured():
     STORAGES = {
         "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": spaces_storage_options()},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "staticfiles": _static_files,
     }
 else:
     STORAGES = {
@@ -98,7 +101,7 @@ else:
                 "base_url": f"{MEDIA_URL}{spaces_root_folder()}/",
             },
         },
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "staticfiles": _static_files,
     }
 
 # Uploads: limits checked before anything is stored.

@@ -34,6 +34,9 @@ else:
 
     DATABASES = {"default": embedded_database_settings(BASE_DIR / ".devdata" / "pg")}
 
+# No collectstatic before tests: plain static file names.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
 # Hashing cost is not under test here (a test checks that Argon2 is the production hasher).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
