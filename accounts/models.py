@@ -30,6 +30,8 @@ class User(AbstractUser):
     )
     email = models.EmailField("email address", max_length=254)
     account_type = models.CharField(max_length=20, choices=Plan.choices, default=Plan.FREE)
+    # A stored object name, set only by the profile image upload (never a client's URL).
+    profile_image = models.FileField(max_length=255, blank=True, default="")
 
     objects = UserManager()
 

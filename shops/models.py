@@ -18,6 +18,24 @@ class Shop(models.Model):
     heading = models.CharField(max_length=255, blank=True, default="")
     description = models.TextField(blank=True, default="")
     currency = models.CharField(max_length=3, default="USD", validators=[validate_currency_code])
+    # Stored object names (set only by the upload services, never from a client's URL).
+    profile_image = models.FileField(max_length=255, blank=True, default="")
+    cover_image = models.FileField(max_length=255, blank=True, default="")
+    featured_category_1 = models.ForeignKey(
+        "Category", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    featured_category_2 = models.ForeignKey(
+        "Category", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    featured_category_3 = models.ForeignKey(
+        "Category", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    contact_email = models.EmailField(blank=True, default="")
+    contact_phone = models.CharField(max_length=32, blank=True, default="")
+    contact_website = models.URLField(max_length=500, blank=True, default="")
+    contact_address = models.TextField(max_length=1000, blank=True, default="")
+    # Whether the storefront shows exact stock counts; otherwise customers only see in/out of stock.
+    show_stock_quantity = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +81,16 @@ class ProductStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+class StockStatus(models.TextChoices):
+    """The owner's stock mode. `in_stock`: not tracked, always buyable. `limited`: quantities are tracked
+    (the product's own, or the sum of its active inventory items); at 0 customers see it out of stock, and
+    it is buyable again as soon as stock comes back. `out_of_stock`: not buyable, whatever the counts."""
+
+    IN_STOCK = "in_stock", "In stock (not tracked)"
+    LIMITED = "limited", "Limited (tracked)"
+    OUT_OF_STOCK = "out_of_stock", "Out of stock"
+
+
 class Product(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products")
     category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="products")
@@ -75,7 +103,11 @@ class Product(models.Model):
     # Amounts are in the shop's currency; three decimal places hold every ISO 4217 currency's minor unit.
     price = models.DecimalField(**MONEY)
     compare_at_price = models.DecimalField(null=True, blank=True, **MONEY)
+    stock_status = models.CharField(max_length=12, choices=StockStatus.choices, default=StockStatus.IN_STOCK)
+    # With inventory items, the sum of the active items' stock (kept in step by the services).
     stock_quantity = models.PositiveIntegerField(default=0)
+    available_from = models.DateField(null=True, blank=True, help_text="Not buyable or listed before this day.")
+    available_to = models.DateField(null=True, blank=True, help_text="Not buyable or listed after this day.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -99,6 +131,13 @@ class Product(models.Model):
                 name="shops_product_compare_at_above_price",
                 violation_error_message="The compare-at price must be higher than the price.",
             ),
+            models.CheckConstraint(
+                condition=Q(available_from__isnull=True)
+                | Q(available_to__isnull=True)
+                | Q(available_to__gte=F("available_from")),
+                name="shops_product_availability_window_ordered",
+                violation_error_message="available_to must not be before available_from.",
+            ),
         ]
         indexes = [models.Index(fields=["shop", "status", "-created_at"], name="shops_product_listing")]
 
@@ -117,6 +156,10 @@ class ProductImage(models.Model):
     height = models.PositiveIntegerField()
     content_type = models.CharField(max_length=50)
     size = models.PositiveBigIntegerField(help_text="Bytes of the stored original.")
+    # Width in pixels -> stored object name of a WebP rendition of that width.
+    renditions = models.JSONField(default=dict, blank=True)
+    dominant_color = models.CharField(max_length=7, blank=True, default="", help_text="#rrggbb")
+    placeholder = models.TextField(blank=True, default="", help_text="A tiny blurred data: URI for progressive loading.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -136,3 +179,93 @@ class ProductImage(models.Model):
     @property
     def is_primary(self) -> bool:
         return self.position == 0
+
+
+class VariantInputType(models.TextChoices):
+    TEXT = "text", "Text"
+    COLOR = "color", "Colour swatch"
+
+
+class ProductVariantType(models.Model):
+    """A dimension a product varies in (Size, Colour); at most three per product."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variant_types")
+    name = models.CharField(max_length=64)
+    input_type = models.CharField(max_length=10, choices=VariantInputType.choices, default=VariantInputType.TEXT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint("product", Lower("name"), name="shops_varianttype_name_unique_per_product"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductVariantOption(models.Model):
+    variant_type = models.ForeignKey(ProductVariantType, on_delete=models.CASCADE, related_name="options")
+    name = models.CharField(max_length=64)
+    value = models.CharField(max_length=128, blank=True, default="")
+    color_hex = models.CharField(max_length=7, blank=True, default="", help_text="#rrggbb, for colour swatches")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint("variant_type", Lower("name"), name="shops_variantoption_name_unique_per_type"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductInventoryItem(models.Model):
+    """One sellable combination of options (one option of each variant type), with its own stock and price."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="inventory_items")
+    options = models.ManyToManyField(ProductVariantOption, related_name="inventory_items", blank=True)
+    # The sorted option ids, "3-7-12" ("" without options): one item per combination.
+    option_key = models.CharField(max_length=255, blank=True, default="")
+    sku = models.CharField(max_length=64, blank=True, default="")
+    price_override = models.DecimalField(null=True, blank=True, **MONEY)
+    stock_quantity = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "option_key"], name="shops_inventoryitem_one_per_combination"),
+            models.UniqueConstraint(
+                fields=["product"], condition=Q(is_default=True), name="shops_inventoryitem_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} [{self.option_key or 'default'}]"
+
+
+class DirectUpload(models.Model):
+    """A presigned upload straight to the bucket that a user asked for, for one product. It can be completed
+    once, by that user, for that product, before it expires; uncompleted ones are purged."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="direct_uploads")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="direct_uploads")
+    key = models.CharField(max_length=255, unique=True, help_text="Object name the client uploads to.")
+    content_type = models.CharField(max_length=50)
+    max_bytes = models.PositiveBigIntegerField()
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.key

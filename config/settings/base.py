@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "accounts",
     "images",
     "shops",
+    "orders",
 ]
 
 MIDDLEWARE = [
