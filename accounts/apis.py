@@ -84,7 +84,9 @@ class LoginApi(APIView):
         password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
         cookie = serializers.BooleanField(default=False, help_text=COOKIE_HELP)
 
-    @extend_schema(request=LoginInputSerializer, responses={200: SessionOutputSerializer, 400: DetailSerializer}, auth=[])
+    @extend_schema(
+        request=LoginInputSerializer, responses={200: SessionOutputSerializer, 400: DetailSerializer}, auth=[]
+    )
     def post(self, request: Request) -> Response:
         data = self.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

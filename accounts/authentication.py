@@ -22,7 +22,8 @@ class HeaderTokenAuthentication(TokenAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         try:
             return super().authenticate(request)
-        except exceptions.AuthenticationFailed:
+        # knox decodes the header as UTF-8 and lets the error out: a token of other bytes is just invalid.
+        except (exceptions.AuthenticationFailed, UnicodeError):
             setattr(request._request, INVALID_TOKEN_FLAG, True)
             return None
 

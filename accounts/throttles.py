@@ -24,6 +24,9 @@ class LoginIdentifierThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         identifier = request.data.get("identifier") if hasattr(request.data, "get") else None
+        if isinstance(identifier, int | float) and not isinstance(identifier, bool):
+            # The login serializer reads a JSON number as its text: count it under the same account.
+            identifier = str(identifier)
         if not isinstance(identifier, str) or not identifier.strip():
             return None
         # Hashed: the key stays short whatever the client sends.

@@ -39,5 +39,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, exceptions.NotAuthenticated):
         request = context.get("request")
         if request is not None and getattr(request._request, INVALID_TOKEN_FLAG, False):
-            exc = exceptions.NotAuthenticated("Invalid or expired token.", code="invalid_token")
+            invalid_token = exceptions.NotAuthenticated("Invalid or expired token.", code="invalid_token")
+            # The view put the WWW-Authenticate challenge on the original; a 401 must keep it.
+            invalid_token.auth_header = getattr(exc, "auth_header", None)
+            exc = invalid_token
     return drf_exception_handler(exc, context)

@@ -31,8 +31,9 @@ class PublicProductFilter(filters.FilterSet):
     search_fields = ("name", "short_description", "long_description")
 
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value.isdigit():
-            return queryset.filter(category_id=int(value))
+        # isdigit() alone admits "²", which int() refuses. An all-digit value may also be a slug ("2024").
+        if value.isascii() and value.isdigit():
+            return queryset.filter(Q(category_id=int(value)) | Q(category__slug=value))
         return queryset.filter(category__slug=value)
 
     def filter_in_stock(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:

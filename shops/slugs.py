@@ -22,6 +22,10 @@ def normalize_given_slug(value: str, *, max_length: int, field: str = "slug") ->
 def first_free_slug(base: str, *, taken_in: models.QuerySet, max_length: int) -> str:
     """`base`, or `base-N` with the smallest N >= 2 that no row of `taken_in` uses. One query."""
     pattern = rf"^{re.escape(base)}(-[0-9]+)?$"
+    stem_length = max(0, max_length - 11)  # room for "-" and ten digits
+    if len(base) > stem_length:
+        # A candidate too long for max_length is cut before its suffix ("aaa...a-2"): it need not hold all of base.
+        pattern += rf"|^{re.escape(base[:stem_length])}.*-[0-9]+$"
     taken = set(taken_in.filter(slug__regex=pattern).values_list("slug", flat=True))
     if base not in taken:
         return base

@@ -5,6 +5,10 @@ from config.env import env, postgres_database, require
 from .base import *
 
 DEBUG = False
+# Serves collected static files (admin, API docs) from the app server itself, compressed and cached.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware"
+)
 SECRET_KEY = require("DJANGO_SECRET_KEY")
 # Old keys still verify signatures while sessions and tokens signed with them expire: rotation without logouts.
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])

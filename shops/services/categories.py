@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shops.models import Category, Shop
-from shops.services.uniqueness import TakenCheck, save_unique
+from shops.services.uniqueness import TakenCheck, save_unique, save_with_generated_slug
 from shops.slugs import normalize_given_slug, slug_from
 
 SLUG_MAX = Category._meta.get_field("slug").max_length
@@ -37,18 +38,40 @@ def _apply_slug(category: Category, given: str) -> None:
 
 @transaction.atomic
 def category_create(*, shop: Shop, name: str, slug: str = "", description: str = "") -> Category:
+    """A given slug that is taken is a 400; a slug made from the name gets a -2, -3... suffix when taken
+    (as for shops and products), so a new category name never fails on a slug the client did not send."""
     category = Category(shop=shop, name=name.strip(), description=description)
-    _apply_slug(category, slug)
-    category.full_clean(validate_unique=False, validate_constraints=False)
-    save_unique(category, _taken_checks(category))
-    return category
+    if slug:
+        _apply_slug(category, slug)
+        category.full_clean(validate_unique=False, validate_constraints=False)
+        save_unique(category, _taken_checks(category))
+        return category
+    category.slug = "placeholder"
+    category.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
+    return save_with_generated_slug(
+        category,
+        base=slug_from(category.name, max_length=SLUG_MAX, fallback="category"),
+        taken_in=lambda: Category.objects.filter(shop=shop),
+        max_length=SLUG_MAX,
+        checks=_taken_checks(category)[:1],
+    )
 
 
 @transaction.atomic
 def category_get_or_create_by_name(*, shop: Shop, name: str) -> Category:
     """The shop's category called `name` (any case), created when there is none."""
-    existing = Category.objects.filter(shop=shop, name__iexact=name.strip()).first()
-    return existing or category_create(shop=shop, name=name)
+    same_name = Category.objects.filter(shop=shop, name__iexact=name.strip())
+    existing = same_name.first()
+    if existing:
+        return existing
+    try:
+        return category_create(shop=shop, name=name)
+    except ValidationError:
+        # A concurrent request created it after our look-up; its savepoint is rolled back, so use theirs.
+        existing = same_name.first()
+        if existing is None:
+            raise
+        return existing
 
 
 @transaction.atomic
