@@ -1,17 +1,19 @@
-"""Stored image objects: unguessable names, saving with the detected Content-Type, deletion after commit."""
+"""Stored objects: unguessable names, writes with the real Content-Type, and a journal (PendingDeletion) so
+that no object outlives the row that should reference it — whatever fails, even a killed process."""
 
 import logging
 import secrets
 from collections.abc import Iterable
-from typing import IO
+from datetime import timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
-from django.core.files.base import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from api.exceptions import ServiceUnavailable
-from images.validation import ValidatedImage
+from images.models import PendingDeletion
 
 logger = logging.getLogger(__name__)
 
@@ -23,44 +25,82 @@ class StorageUnavailable(ServiceUnavailable):
     default_code = "storage_unavailable"
 
 
-def new_object_name(*, folder: str, extension: str) -> str:
-    """`{folder}/{32 random hex}.{ext}`: unguessable, and never the client's file name."""
-    return f"{folder}/{secrets.token_hex(16)}.{extension}"
-
-
-def store_image(*, file: IO[bytes], image: ValidatedImage, folder: str) -> str:
-    """Save the validated bytes under a new name in `folder` (below SPACES_ROOT_FOLDER) and return the name.
-
-    Raises StorageUnavailable when the storage fails; nothing is left stored then.
-    """
-    name = new_object_name(folder=folder, extension=image.format.extension)
-    upload = File(file, name=name)
-    upload.content_type = image.format.content_type  # S3Storage sends it as the object's Content-Type
-    file.seek(0)
-    try:
-        saved_name = default_storage.save(name, upload)
-    except STORAGE_ERRORS as error:
-        logger.warning("Storing %s failed: %s", name, error)
-        delete_objects_now([name])
-        raise StorageUnavailable() from error
-    return saved_name
+def new_object_stem(*, folder: str) -> str:
+    """`{folder}/{32 random hex}`: unguessable, and never the client's file name."""
+    return f"{folder}/{secrets.token_hex(16)}"
 
 
 def object_url(name: str) -> str:
     return default_storage.url(name)
 
 
-def delete_objects_now(names: Iterable[str]) -> None:
-    """Delete stored objects, logging (not raising) failures: the caller's data is already consistent."""
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except STORAGE_ERRORS as error:
-            logger.error("Deleting stored object %s failed; it is orphaned: %s", name, error)
+def store_objects(objects: dict[str, tuple[bytes, str]]) -> list[str]:
+    """Store `{name: (bytes, content_type)}` and return the names, journaled as pending deletion.
+
+    The journal entries are committed before the first byte is stored, so a crash at any point leaves them
+    for the purge. The caller must `release_objects(names)` in the transaction that commits the row
+    referencing them, or `discard_objects(names)` when giving up. On a storage error every object stored so
+    far is deleted and StorageUnavailable (503) is raised.
+    """
+    names = list(objects)
+    with transaction.atomic():
+        PendingDeletion.objects.bulk_create([PendingDeletion(name=name) for name in names])
+    stored: list[str] = []
+    try:
+        for name, (data, content_type) in objects.items():
+            content = ContentFile(data, name=name)
+            content.content_type = content_type  # S3Storage sends it as the object's Content-Type
+            saved_as = default_storage.save(name, content)
+            if saved_as != name:  # never happens with 128 random bits, but never serve a wrong name
+                default_storage.delete(saved_as)
+                raise OSError(f"storage renamed {name} to {saved_as}")
+            stored.append(name)
+    except STORAGE_ERRORS as error:
+        logger.warning("Storing %s failed: %s", names, error)
+        discard_objects(names)
+        raise StorageUnavailable() from error
+    return names
+
+
+def release_objects(names: Iterable[str]) -> None:
+    """The objects are now referenced by a row written in the current transaction: keep them."""
+    PendingDeletion.objects.filter(name__in=list(names)).delete()
+
+
+def discard_objects(names: Iterable[str]) -> None:
+    """Delete objects that will not be referenced (best effort); what cannot be deleted stays journaled."""
+    names = [name for name in names if name]
+    deleted = _delete_from_storage(names)
+    PendingDeletion.objects.filter(name__in=deleted).delete()
 
 
 def delete_objects_on_commit(names: Iterable[str]) -> None:
-    """Delete stored objects once the current transaction commits (never if it rolls back)."""
+    """The rows referencing these objects are being deleted in the current transaction: journal the objects
+    now, and delete them once the transaction commits (nothing happens if it rolls back). If the storage is
+    down then, they stay journaled and the purge deletes them later."""
     names = [name for name in names if name]
-    if names:
-        transaction.on_commit(lambda: delete_objects_now(names))
+    if not names:
+        return
+    PendingDeletion.objects.bulk_create([PendingDeletion(name=name) for name in names], ignore_conflicts=True)
+    transaction.on_commit(lambda: discard_objects(names))
+
+
+def purge_pending(*, older_than: timedelta) -> tuple[int, int]:
+    """Delete the journaled objects older than `older_than` (uploads that crashed or were abandoned,
+    deletions that failed). Returns (deleted, still failing)."""
+    cutoff = timezone.now() - older_than
+    names = list(PendingDeletion.objects.filter(created_at__lt=cutoff).values_list("name", flat=True))
+    deleted = _delete_from_storage(names)
+    PendingDeletion.objects.filter(name__in=deleted).delete()
+    return len(deleted), len(names) - len(deleted)
+
+
+def _delete_from_storage(names: list[str]) -> list[str]:
+    deleted = []
+    for name in names:
+        try:
+            default_storage.delete(name)
+            deleted.append(name)
+        except STORAGE_ERRORS as error:
+            logger.error("Deleting stored object %s failed; the purge will retry: %s", name, error)
+    return deleted

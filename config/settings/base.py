@@ -107,6 +107,14 @@ else:
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 PRODUCT_IMAGE_LIMIT = env.int("PRODUCT_IMAGE_LIMIT", default=20)
+# WebP renditions made of every product image (never wider than the original).
+IMAGE_RENDITION_WIDTHS = [
+    int(width) for width in env.list("IMAGE_RENDITION_WIDTHS", default=["160", "480", "960", "1600"])
+]
+# Journaled objects older than this are deleted by `manage.py purge_stale_uploads` (crashed or abandoned).
+STALE_UPLOAD_MINUTES = env.int("STALE_UPLOAD_MINUTES", default=60)
+# How long a presigned direct upload stays valid.
+DIRECT_UPLOAD_EXPIRY_SECONDS = env.int("DIRECT_UPLOAD_EXPIRY_SECONDS", default=600)
 
 # Cache: shared by every worker and instance, so throttles count across them.
 if env.str("REDIS_URL", default=""):
