@@ -43,8 +43,7 @@ def store_objects(objects: dict[str, tuple[bytes, str]]) -> list[str]:
     far is deleted and StorageUnavailable (503) is raised.
     """
     names = list(objects)
-    with transaction.atomic():
-        PendingDeletion.objects.bulk_create([PendingDeletion(name=name) for name in names])
+    journal_objects(names)
     stored: list[str] = []
     try:
         for name, (data, content_type) in objects.items():
@@ -60,6 +59,13 @@ def store_objects(objects: dict[str, tuple[bytes, str]]) -> list[str]:
         discard_objects(names)
         raise StorageUnavailable() from error
     return names
+
+
+def journal_objects(names: Iterable[str]) -> None:
+    """Record objects about to be written as pending deletion, committed at once (call it outside a
+    transaction: a rollback must not take the record away)."""
+    with transaction.atomic():
+        PendingDeletion.objects.bulk_create([PendingDeletion(name=name) for name in names], ignore_conflicts=True)
 
 
 def release_objects(names: Iterable[str]) -> None:

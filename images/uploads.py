@@ -2,6 +2,7 @@
 store (journaled). The multipart upload, the direct-to-bucket upload and the shop and profile images all
 come through here."""
 
+import secrets
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -9,7 +10,7 @@ from django.conf import settings
 
 from images.processing import process_image
 from images.storage import new_object_stem, store_objects
-from images.validation import ValidatedImage, validate_image
+from images.validation import ALLOWED_FORMATS, ValidatedImage, validate_image
 
 WEBP = "image/webp"
 
@@ -50,10 +51,8 @@ def store_image_bytes(
     stem = new_object_stem(folder=folder)
     name = f"{stem}.{validated.format.extension}"
     objects = {name: (processed.original, validated.format.content_type)}
-    rendition_names = {}
-    for width, rendition in processed.renditions.items() if with_renditions else ():
-        rendition_names[width] = f"{stem}_w{width}.webp"
-        objects[rendition_names[width]] = (rendition, WEBP)
+    rendition_names = _rendition_names(stem, processed.renditions)
+    objects.update({rendition_names[width]: (data, WEBP) for width, data in processed.renditions.items()})
     store_objects(objects)
     return StoredImage(
         name=name,
@@ -65,3 +64,18 @@ def store_image_bytes(
         dominant_color=processed.dominant_color,
         placeholder=processed.placeholder,
     )
+
+
+def _rendition_names(stem: str, renditions: dict[int, bytes]) -> dict[int, str]:
+    # A version suffix: regenerated renditions never overwrite the ones that pages may still link to.
+    version = secrets.token_hex(3)
+    return {width: f"{stem}_w{width}_{version}.webp" for width in renditions}
+
+
+def store_renditions(*, original_name: str, data: bytes, content_type: str) -> dict[int, str]:
+    """Make and store (journaled) the renditions of an already stored original at the configured widths."""
+    image_format = next(fmt for fmt in ALLOWED_FORMATS.values() if fmt.content_type == content_type)
+    processed = process_image(data, image_format, widths=tuple(settings.IMAGE_RENDITION_WIDTHS))
+    names = _rendition_names(original_name.rsplit(".", 1)[0], processed.renditions)
+    store_objects({names[width]: (rendition, WEBP) for width, rendition in processed.renditions.items()})
+    return names

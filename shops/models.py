@@ -180,6 +180,11 @@ class ProductImage(models.Model):
     def is_primary(self) -> bool:
         return self.position == 0
 
+    @property
+    def object_names(self) -> list[str]:
+        """The stored original and every rendition."""
+        return [name for name in (self.image.name, *self.renditions.values()) if name]
+
 
 class VariantInputType(models.TextChoices):
     TEXT = "text", "Text"

@@ -14,4 +14,4 @@ from shops.models import ProductImage
 
 @receiver(post_delete, sender=ProductImage, dispatch_uid="shops.delete_product_image_object")
 def delete_product_image_object(sender: type[ProductImage], instance: ProductImage, **kwargs: Any) -> None:
-    delete_objects_on_commit([instance.image.name])
+    delete_objects_on_commit(instance.object_names)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops.apis import owner, storefront
+from shops.apis import owner, storefront, uploads
 
 product = "<int:shop_id>/products/<int:product_id>/"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path(f"{product}images/", owner.ProductImageListApi.as_view(), name="product-image-list"),
     path(f"{product}images/upload/", owner.ProductImageUploadApi.as_view(), name="product-image-upload"),
     path(f"{product}images/reorder/", owner.ProductImageReorderApi.as_view(), name="product-image-reorder"),
+    path(f"{product}images/upload-url/", uploads.ProductImageUploadUrlApi.as_view(), name="product-image-upload-url"),
+    path(f"{product}images/complete/", uploads.ProductImageCompleteApi.as_view(), name="product-image-complete"),
+    path("uploads/<str:token>/", uploads.LocalDirectUploadApi.as_view(), name="direct-upload-local"),
     path(f"{product}images/<int:image_id>/", owner.ProductImageDetailApi.as_view(), name="product-image-detail"),
     # The public storefront.
     path("slug/<slug:shop_slug>/", storefront.PublicShopApi.as_view(), name="storefront-shop"),

@@ -151,7 +151,7 @@ class ProductListApi(APIView):
         return Response(ProductSerializer(product, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-def _owned_product(request: Request, shop_id: int, product_id: int) -> Product:
+def owned_product(request: Request, shop_id: int, product_id: int) -> Product:
     shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
     return selectors.product_get_for_owner(shop=shop, product_id=product_id)
 
@@ -159,7 +159,7 @@ def _owned_product(request: Request, shop_id: int, product_id: int) -> Product:
 class ProductDetailApi(APIView):
     @extend_schema(responses={200: ProductSerializer, 401: None, 404: None})
     def get(self, request: Request, shop_id: int, product_id: int) -> Response:
-        product = _owned_product(request, shop_id, product_id)
+        product = owned_product(request, shop_id, product_id)
         return Response(ProductSerializer(product, context={"request": request}).data)
 
     @extend_schema(request=ProductInputSerializer, responses={200: ProductSerializer, **ERRORS})
@@ -171,7 +171,7 @@ class ProductDetailApi(APIView):
         return self._update(request, shop_id, product_id, partial=True)
 
     def _update(self, request: Request, shop_id: int, product_id: int, *, partial: bool) -> Response:
-        product = _owned_product(request, shop_id, product_id)
+        product = owned_product(request, shop_id, product_id)
         data = ProductInputSerializer(data=request.data, partial=partial, context={"product": product})
         data.is_valid(raise_exception=True)
         product_services.product_update(product=product, data=data.validated_data)
@@ -180,14 +180,14 @@ class ProductDetailApi(APIView):
 
     @extend_schema(responses={204: None, 401: None, 404: None})
     def delete(self, request: Request, shop_id: int, product_id: int) -> Response:
-        product_services.product_delete(product=_owned_product(request, shop_id, product_id))
+        product_services.product_delete(product=owned_product(request, shop_id, product_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProductImageListApi(APIView):
     @extend_schema(responses={200: ProductImageSerializer(many=True), 401: None, 404: None})
     def get(self, request: Request, shop_id: int, product_id: int) -> Response:
-        product = _owned_product(request, shop_id, product_id)
+        product = owned_product(request, shop_id, product_id)
         images = selectors.product_image_list(product=product)
         return Response(ProductImageSerializer(images, many=True, context={"request": request}).data)
 
@@ -211,7 +211,7 @@ class ProductImageUploadApi(APIView):
         responses={201: ProductImageSerializer, 400: None, 401: None, 404: None, 503: None},
     )
     def post(self, request: Request, shop_id: int, product_id: int) -> Response:
-        product = _owned_product(request, shop_id, product_id)
+        product = owned_product(request, shop_id, product_id)
         field = "file" if "file" in request.FILES else "image"
         upload = request.FILES.get(field)
         if upload is None:
@@ -230,7 +230,7 @@ class ProductImageUploadApi(APIView):
 
 class ProductImageDetailApi(APIView):
     def _image(self, request: Request, shop_id: int, product_id: int, image_id: int) -> Any:
-        product = _owned_product(request, shop_id, product_id)
+        product = owned_product(request, shop_id, product_id)
         return selectors.product_image_get(product=product, image_id=image_id)
 
     @extend_schema(responses={200: ProductImageSerializer, 401: None, 404: None})
@@ -258,7 +258,7 @@ class ProductImageReorderApi(APIView):
         responses={200: ProductImageSerializer(many=True), **ERRORS},
     )
     def post(self, request: Request, shop_id: int, product_id: int) -> Response:
-        product = _owned_product(request, shop_id, product_id)
+        product = owned_product(request, shop_id, product_id)
         data = ProductImageReorderInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         images = image_services.product_images_reorder(product=product, order=data.validated_data["order"])

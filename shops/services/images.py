@@ -7,50 +7,62 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from images.storage import delete_objects_now, store_image
-from images.validation import validate_image
+from images.storage import discard_objects, release_objects
+from images.uploads import StoredImage, store_uploaded_image
 from shops.models import Product, ProductImage
 
 FOLDER = "product_images"
 
 
-def _limit_error() -> ValidationError:
+def _limit_error(field: str) -> ValidationError:
     limit = settings.PRODUCT_IMAGE_LIMIT
-    return ValidationError({"file": f"A product can have at most {limit} images; delete one first."})
+    return ValidationError({field: f"A product can have at most {limit} images; delete one first."})
+
+
+def _check_limit(product: Product, field: str) -> int:
+    count = ProductImage.objects.filter(product=product).count()
+    if count >= settings.PRODUCT_IMAGE_LIMIT:
+        raise _limit_error(field)
+    return count
 
 
 def product_image_upload(*, product: Product, file: IO[bytes], alt_text: str = "", field: str = "file") -> ProductImage:
-    """Validate the bytes, store them under `{root}/product_images/`, and record the image last in order.
+    """Validate the bytes, store the original (metadata stripped) and its renditions under
+    `{root}/product_images/`, and record the image last in order.
 
     Either everything is written or nothing: a storage failure stores no row (StorageUnavailable, a 503),
-    and a database failure deletes the object it had just stored. Call it outside a transaction, so the
-    object is not left behind by a rollback that happens after this function returns.
+    a database failure deletes the objects, and a crash in between leaves them journaled for the purge.
     """
-    image = validate_image(file, field=field)
-    if ProductImage.objects.filter(product=product).count() >= settings.PRODUCT_IMAGE_LIMIT:
-        raise _limit_error()
-    name = store_image(file=file, image=image, folder=FOLDER)
+    _check_limit(product, field)
+    stored = store_uploaded_image(file=file, folder=FOLDER, field=field)
+    return product_image_record(product=product, stored=stored, alt_text=alt_text, field=field)
+
+
+def product_image_record(*, product: Product, stored: StoredImage, alt_text: str, field: str = "file") -> ProductImage:
+    """Write the row for objects `store_uploaded_image` stored, releasing them from the journal in the same
+    transaction; on any failure the objects are deleted."""
     try:
         with transaction.atomic():
             # The product row lock serialises concurrent uploads and reorders of one product.
             Product.objects.select_for_update().filter(id=product.id).first()
-            count = ProductImage.objects.filter(product=product).count()
-            if count >= settings.PRODUCT_IMAGE_LIMIT:
-                raise _limit_error()
             product_image = ProductImage(
                 product=product,
-                image=name,
+                image=stored.name,
                 alt_text=alt_text,
-                position=count,
-                width=image.width,
-                height=image.height,
-                content_type=image.format.content_type,
-                size=image.size,
+                position=_check_limit(product, field),
+                width=stored.width,
+                height=stored.height,
+                content_type=stored.content_type,
+                size=stored.size,
+                renditions={str(width): name for width, name in stored.renditions.items()},
+                dominant_color=stored.dominant_color,
+                placeholder=stored.placeholder,
             )
             product_image.full_clean()
             product_image.save()
+            release_objects(stored.names)
     except BaseException:
-        delete_objects_now([name])
+        discard_objects(stored.names)
         raise
     return product_image
 

@@ -1,0 +1,145 @@
+"""Direct-to-bucket uploads: the client gets a presigned POST for one new key, sends the bytes straight to
+the bucket, then completes the upload; the server checks the object and makes the image from it.
+
+Without a bucket (local storage) the "presigned" URL points at this server (`uploads/<signed id>/`), so the
+same flow works with nothing configured."""
+
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
+
+from accounts.models import User
+from api.exceptions import ServiceUnavailable
+from images.storage import STORAGE_ERRORS, StorageUnavailable, discard_objects, journal_objects
+from images.uploads import store_image_bytes
+from images.validation import ALLOWED_FORMATS, validate_image
+from shops.models import DirectUpload, Product, ProductImage
+from shops.services.images import FOLDER, _check_limit, product_image_record
+
+INCOMING_FOLDER = "incoming"
+LOCAL_UPLOAD_SALT = "shops.direct_upload"
+ALLOWED_CONTENT_TYPES = {image_format.content_type for image_format in ALLOWED_FORMATS.values()}
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    upload: DirectUpload
+    url: str
+    fields: dict[str, str]
+
+
+def direct_upload_start(*, user: User, product: Product, content_type: str, local_upload_url: Any) -> UploadTarget:
+    """Reserve a new key for one image of `product` and sign an upload of at most IMAGE_MAX_BYTES of
+    `content_type` to it, valid DIRECT_UPLOAD_EXPIRY_SECONDS. `local_upload_url(token)` builds this server's
+    upload url when there is no bucket."""
+    if content_type not in ALLOWED_CONTENT_TYPES:
+        allowed = ", ".join(sorted(ALLOWED_CONTENT_TYPES))
+        raise ValidationError({"content_type": f"Upload one of: {allowed}."})
+    _check_limit(product, "content_type")
+    upload_id = uuid.uuid4()
+    key = f"{INCOMING_FOLDER}/{upload_id.hex}"
+    expiry = settings.DIRECT_UPLOAD_EXPIRY_SECONDS
+    # Journaled from the start: an upload never completed is purged with its object.
+    journal_objects([key])
+    upload = DirectUpload.objects.create(
+        id=upload_id,
+        user=user,
+        product=product,
+        key=key,
+        content_type=content_type,
+        max_bytes=settings.IMAGE_MAX_BYTES,
+        expires_at=timezone.now() + timedelta(seconds=expiry),
+    )
+    if isinstance(default_storage, S3Storage):
+        client = default_storage.connection.meta.client
+        try:
+            presigned = client.generate_presigned_post(
+                Bucket=default_storage.bucket_name,
+                Key=default_storage._normalize_name(clean_name(key)),
+                Fields={"Content-Type": content_type},
+                Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, upload.max_bytes]],
+                ExpiresIn=expiry,
+            )
+        except STORAGE_ERRORS as error:
+            raise StorageUnavailable() from error
+        return UploadTarget(upload=upload, url=presigned["url"], fields=presigned["fields"])
+    token = signing.dumps(upload_id.hex, salt=LOCAL_UPLOAD_SALT)
+    return UploadTarget(upload=upload, url=local_upload_url(token), fields={"Content-Type": content_type})
+
+
+def direct_upload_receive_locally(*, token: str, file: IO[bytes] | None, content_type: str) -> None:
+    """This server standing in for the bucket (local storage): store the bytes at the upload's key."""
+    if isinstance(default_storage, S3Storage):
+        raise ValidationError({"detail": "Upload to the bucket url given by upload-url."})
+    try:
+        upload_hex = signing.loads(token, salt=LOCAL_UPLOAD_SALT, max_age=settings.DIRECT_UPLOAD_EXPIRY_SECONDS)
+    except signing.BadSignature as error:
+        raise ValidationError({"detail": "This upload url is invalid or has expired."}) from error
+    upload = DirectUpload.objects.filter(id=upload_hex, completed_at__isnull=True).first()
+    if upload is None:
+        raise ValidationError({"detail": "This upload url is invalid or has expired."})
+    if file is None:
+        raise ValidationError({"file": "No file was submitted."})
+    if content_type != upload.content_type:
+        raise ValidationError({"Content-Type": f"This upload accepts only {upload.content_type}."})
+    size = getattr(file, "size", None) or 0
+    if not 1 <= size <= upload.max_bytes:
+        raise ValidationError({"file": f"The file must be 1 to {upload.max_bytes} bytes."})
+    default_storage.delete(upload.key)
+    default_storage.save(upload.key, File(file, name=upload.key))
+
+
+def direct_upload_complete(*, user: User, product: Product, upload_id: uuid.UUID, alt_text: str) -> ProductImage:
+    """Turn the uploaded object into a product image (validated and processed like a multipart upload).
+
+    The upload is claimed first, atomically: it completes once, for its user and product only. Whatever
+    happens next, the uploaded object is deleted; the image's own objects are stored or nothing is."""
+    claimed = DirectUpload.objects.filter(
+        id=upload_id, user=user, product=product, completed_at__isnull=True, expires_at__gt=timezone.now()
+    ).update(completed_at=timezone.now())
+    if not claimed:
+        raise ValidationError(
+            {"upload_id": "No pending upload with this id for this product (unknown, expired or already completed)."}
+        )
+    upload = DirectUpload.objects.get(id=upload_id)
+    try:
+        data = _read_uploaded(upload)
+        validated = validate_image(io.BytesIO(data), field="file")
+        _check_limit(product, "file")
+        stored = store_image_bytes(data=data, validated=validated, folder=FOLDER)
+        return product_image_record(product=product, stored=stored, alt_text=alt_text)
+    finally:
+        discard_objects([upload.key])
+
+
+def _read_uploaded(upload: DirectUpload) -> bytes:
+    try:
+        if not default_storage.exists(upload.key):
+            raise ValidationError({"upload_id": "Nothing was uploaded for this upload yet."})
+        size = default_storage.size(upload.key)
+        if size > upload.max_bytes:
+            raise ValidationError({"file": f"The file is {size} bytes; the limit is {upload.max_bytes} bytes."})
+        with default_storage.open(upload.key, "rb") as stored:
+            return stored.read()
+    except STORAGE_ERRORS as error:
+        raise ServiceUnavailable() from error
+
+
+def direct_uploads_purge_expired(*, now: datetime | None = None) -> int:
+    """Delete expired, never-completed upload rows (their objects are purged through the journal)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        deleted, _ = DirectUpload.objects.filter(completed_at__isnull=True, expires_at__lt=now).delete()
+    return deleted
