@@ -14,9 +14,9 @@ from shops.models import Product, ProductImage
 FOLDER = "product_images"
 
 
-def _limit_error() -> ValidationError:
+def _limit_error(field: str) -> ValidationError:
     limit = settings.PRODUCT_IMAGE_LIMIT
-    return ValidationError({"file": f"A product can have at most {limit} images; delete one first."})
+    return ValidationError({field: f"A product can have at most {limit} images; delete one first."})
 
 
 def product_image_upload(*, product: Product, file: IO[bytes], alt_text: str = "", field: str = "file") -> ProductImage:
@@ -28,7 +28,7 @@ def product_image_upload(*, product: Product, file: IO[bytes], alt_text: str = "
     """
     image = validate_image(file, field=field)
     if ProductImage.objects.filter(product=product).count() >= settings.PRODUCT_IMAGE_LIMIT:
-        raise _limit_error()
+        raise _limit_error(field)
     name = store_image(file=file, image=image, folder=FOLDER)
     try:
         with transaction.atomic():
@@ -36,7 +36,7 @@ def product_image_upload(*, product: Product, file: IO[bytes], alt_text: str = "
             Product.objects.select_for_update().filter(id=product.id).first()
             count = ProductImage.objects.filter(product=product).count()
             if count >= settings.PRODUCT_IMAGE_LIMIT:
-                raise _limit_error()
+                raise _limit_error(field)
             product_image = ProductImage(
                 product=product,
                 image=name,
