@@ -23,6 +23,10 @@ ALLOWED_FORMATS = {
     "GIF": ImageFormat("GIF", "image/gif", "gif"),
 }
 
+# Pillow names a JPEG with more pictures after the first (as many cameras and phones write) "MPO";
+# it is a JPEG, and every viewer shows its first picture.
+FORMAT_ALIASES = {"MPO": "JPEG"}
+
 
 @dataclass(frozen=True)
 class ValidatedImage:
@@ -59,7 +63,7 @@ def validate_image(
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(file, formats=list(ALLOWED_FORMATS)) as image:
-                image_format = ALLOWED_FORMATS[image.format or ""]
+                image_format = ALLOWED_FORMATS[FORMAT_ALIASES.get(image.format or "", image.format or "")]
                 width, height = image.size
                 if width * height > max_pixels:
                     raise _invalid(

@@ -1,0 +1,210 @@
+"""validate_image: what it accepts, what it refuses (with which code and message), and where it leaves the file."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import override_settings
+from PIL import Image
+
+from conftest import image_bytes
+from images.validation import ALLOWED_FORMATS, ValidatedImage, validate_image
+
+NOT_SUPPORTED = "The file is not a supported image: upload a JPEG, PNG, WebP or GIF."
+DAMAGED = "The image is damaged or incomplete and cannot be decoded."
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+
+
+def noisy_jpeg(size: tuple[int, int] = (256, 256)) -> bytes:
+    """A JPEG whose scan data is most of the file, so cutting it in half keeps a readable header."""
+    buffer = io.BytesIO()
+    Image.effect_noise(size, 64).convert("RGB").save(buffer, format="JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def png_claiming_size(width: int, height: int) -> bytes:
+    """A real 1x1 PNG whose header (IHDR, with a valid CRC) claims `width` x `height` pixels."""
+    data = bytearray(image_bytes("PNG", (1, 1)))
+    # Signature (8 bytes), then the IHDR chunk: length (4), type (4), width (4), height (4), ...
+    assert data[12:16] == b"IHDR"
+    data[16:24] = struct.pack(">II", width, height)
+    ihdr = bytes(data[12:29])  # type and the 13 data bytes
+    data[29:33] = struct.pack(">I", zlib.crc32(ihdr))
+    return bytes(data)
+
+
+def rejection(file: io.BytesIO, **kwargs: object) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        validate_image(file, **kwargs)  # type: ignore[arg-type]  # kwargs are the keyword-only limits
+    return caught.value
+
+
+def field_errors(error: ValidationError) -> dict[str, list[tuple[str, str | None]]]:
+    return {field: [(e.message, e.code) for e in errors] for field, errors in error.error_dict.items()}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "extension"),
+    [
+        ("JPEG", "image/jpeg", "jpg"),
+        ("PNG", "image/png", "png"),
+        ("WEBP", "image/webp", "webp"),
+        ("GIF", "image/gif", "gif"),
+    ],
+)
+def test_validate_image_accepts_each_supported_format(fmt: str, content_type: str, extension: str) -> None:
+    data = image_bytes(fmt, (30, 20))
+    file = io.BytesIO(data)
+    file.seek(7)
+
+    result = validate_image(file)
+
+    assert result == ValidatedImage(format=ALLOWED_FORMATS[fmt], width=30, height=20, size=len(data))
+    assert (result.format.content_type, result.format.extension) == (content_type, extension)
+    assert file.tell() == 0
+
+
+def test_validate_image_accepts_an_animated_gif() -> None:
+    frames = [Image.new("P", (12, 8), color) for color in (1, 2, 3)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+    result = validate_image(io.BytesIO(buffer.getvalue()))
+
+    assert result == ValidatedImage(format=ALLOWED_FORMATS["GIF"], width=12, height=8, size=len(buffer.getvalue()))
+
+
+def test_validate_image_accepts_a_multi_picture_jpeg_as_jpeg() -> None:
+    """Many cameras and phones write MPO: a JPEG with more pictures after the first, which is what viewers show."""
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (40, 30), (200, 0, 0)), Image.new("RGB", (40, 30), (0, 0, 200))
+    first.save(buffer, format="MPO", save_all=True, append_images=[second])
+
+    result = validate_image(io.BytesIO(buffer.getvalue()))
+
+    assert result == ValidatedImage(format=ALLOWED_FORMATS["JPEG"], width=40, height=30, size=len(buffer.getvalue()))
+
+
+def test_validate_image_trusts_the_bytes_not_a_name_or_content_type() -> None:
+    png = io.BytesIO(image_bytes("PNG", (5, 6)))
+    png.name = "photo.jpg"
+    png.content_type = "image/jpeg"  # type: ignore[attr-defined]  # what an upload from a browser carries
+
+    assert validate_image(png).format == ALLOWED_FORMATS["PNG"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"This is a text file, not a photo.\n" * 10, id="text"),
+        pytest.param(SVG, id="svg"),
+        pytest.param(image_bytes("BMP", (4, 4)), id="bmp"),
+        pytest.param(image_bytes("TIFF", (4, 4)), id="tiff"),
+        pytest.param(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", id="pdf"),
+    ],
+)
+def test_validate_image_refuses_what_is_not_a_supported_image(data: bytes) -> None:
+    file = io.BytesIO(data)
+
+    error = rejection(file)
+
+    assert field_errors(error) == {"file": [(NOT_SUPPORTED, "unsupported_format")]}
+    assert file.tell() == 0
+
+
+def test_validate_image_refuses_a_truncated_jpeg() -> None:
+    data = noisy_jpeg()
+    file = io.BytesIO(data[: len(data) // 2])
+
+    error = rejection(file)
+
+    assert field_errors(error) == {"file": [(DAMAGED, "corrupt_image")]}
+    assert file.tell() == 0
+
+
+def test_validate_image_refuses_a_png_with_damaged_pixel_data() -> None:
+    data = bytearray(image_bytes("PNG", (64, 64), color=(1, 2, 3)))
+    idat = data.index(b"IDAT")
+    data[idat + 10 : idat + 20] = b"\x00" * 10  # the CRC no longer matches either
+
+    error = rejection(io.BytesIO(bytes(data)))
+
+    assert field_errors(error) == {"file": [(DAMAGED, "corrupt_image")]}
+
+
+def test_validate_image_refuses_more_bytes_than_the_limit() -> None:
+    data = image_bytes("PNG", (10, 10))
+
+    error = rejection(io.BytesIO(data), max_bytes=len(data) - 1)
+
+    message = f"The file is {len(data)} bytes; the limit is {len(data) - 1} bytes."
+    assert field_errors(error) == {"file": [(message, "file_too_large")]}
+
+
+def test_validate_image_accepts_exactly_the_byte_limit() -> None:
+    data = image_bytes("PNG", (10, 10))
+
+    assert validate_image(io.BytesIO(data), max_bytes=len(data)).size == len(data)
+
+
+def test_validate_image_reads_its_byte_limit_from_settings() -> None:
+    data = image_bytes("PNG", (10, 10))
+
+    with override_settings(IMAGE_MAX_BYTES=10):
+        error = rejection(io.BytesIO(data))
+
+    message = f"The file is {len(data)} bytes; the limit is 10 bytes."
+    assert field_errors(error) == {"file": [(message, "file_too_large")]}
+
+
+def test_validate_image_refuses_more_pixels_than_the_limit() -> None:
+    error = rejection(io.BytesIO(image_bytes("JPEG", (20, 10))), max_pixels=199)
+
+    message = "The image is 20x10 (200 pixels); the limit is 199 pixels."
+    assert field_errors(error) == {"file": [(message, "too_many_pixels")]}
+
+
+def test_validate_image_accepts_exactly_the_pixel_limit() -> None:
+    assert validate_image(io.BytesIO(image_bytes("JPEG", (20, 10))), max_pixels=200).width == 20
+
+
+def test_validate_image_reads_its_pixel_limit_from_settings() -> None:
+    with override_settings(IMAGE_MAX_PIXELS=100):
+        error = rejection(io.BytesIO(image_bytes("GIF", (20, 10))))
+
+    message = "The image is 20x10 (200 pixels); the limit is 100 pixels."
+    assert field_errors(error) == {"file": [(message, "too_many_pixels")]}
+
+
+def test_validate_image_refuses_a_header_over_the_default_pixel_limit_without_decoding() -> None:
+    # 48 MP is over the default 40 MP but under Pillow's own bomb threshold: our check is what refuses it.
+    error = rejection(io.BytesIO(png_claiming_size(8000, 6000)))
+
+    message = "The image is 8000x6000 (48000000 pixels); the limit is 40000000 pixels."
+    assert field_errors(error) == {"file": [(message, "too_many_pixels")]}
+
+
+@pytest.mark.parametrize(("width", "height"), [(30000, 30000), (10000, 10000)])
+def test_validate_image_refuses_a_decompression_bomb_header(width: int, height: int) -> None:
+    # Past Pillow's MAX_IMAGE_PIXELS (a warning, made an error) or twice it (an error): refused on open.
+    file = io.BytesIO(png_claiming_size(width, height))
+
+    error = rejection(file, max_pixels=10**12)
+
+    assert field_errors(error) == {"file": [("The image has too many pixels.", "too_many_pixels")]}
+    assert file.tell() == 0
+
+
+def test_validate_image_refuses_an_empty_file() -> None:
+    error = rejection(io.BytesIO(b""))
+
+    assert field_errors(error) == {"file": [("The file is empty.", "empty")]}
+
+
+def test_validate_image_names_the_field_it_is_given() -> None:
+    error = rejection(io.BytesIO(b""), field="image")
+
+    assert field_errors(error) == {"image": [("The file is empty.", "empty")]}
