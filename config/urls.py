@@ -1,4 +1,4 @@
-"""URL map: /admin/, /api/v1/auth/, /api/v1/shops/, the OpenAPI schema and docs."""
+"""URL map: /admin/, /api/v1/auth/, /api/v1/shops/ (catalogue, then carts and orders), the OpenAPI schema and docs."""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/shops/", include("shops.urls")),
+    path("api/v1/shops/", include("orders.urls")),
     path("api/v1/health/", HealthApi.as_view(), name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

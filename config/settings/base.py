@@ -154,6 +154,8 @@ REST_FRAMEWORK = {
         "login_client": env.str("THROTTLE_LOGIN_CLIENT", default="20/min"),
         "login_identifier": env.str("THROTTLE_LOGIN_IDENTIFIER", default="5/min"),
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
+        "cart": env.str("THROTTLE_CART", default="120/min"),
+        "checkout": env.str("THROTTLE_CHECKOUT", default="10/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

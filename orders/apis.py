@@ -1,0 +1,236 @@
+"""Carts and checkout (public: the cart token is the secret) and the owner's orders, as the existing frontend
+calls them under /api/v1/shops/.
+
+The cart endpoints authenticate nobody: no user is involved, so a logged-in buyer's auth cookie is neither
+needed nor CSRF-checked there, and a stale one never gets in the way."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.pagination import OptionalPagination
+from api.schema import PAGE_PARAMETERS
+from orders import selectors
+from orders.models import OrderStatus
+from orders.serializers import CartSerializer, OrderDetailSerializer, OrderListSerializer
+from orders.services import carts as cart_services
+from orders.services import checkout as checkout_services
+from orders.services import orders as order_services
+from orders.throttles import CartWriteThrottle, CheckoutThrottle
+from shops import selectors as shop_selectors
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+ADDRESS_MAX_FIELDS = 20
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This Idempotency-Key was already used for another checkout."
+    default_code = "idempotency_key_reused"
+
+
+class VariantChoiceField(serializers.Field):
+    """`{variant_type_id, variant_option_id}`, also spelled `{type_id, option_id}` or
+    `{variant_type, variant_option}` -> (type id, option id)."""
+
+    TYPE_KEYS = ("variant_type_id", "type_id", "variant_type")
+    OPTION_KEYS = ("variant_option_id", "option_id", "variant_option")
+    default_error_messages = {
+        "invalid": "Expected {variant_type_id, variant_option_id}.",
+        "not_an_id": "{key} must be a positive integer.",
+    }
+
+    def _id(self, data: dict[str, Any], keys: tuple[str, ...]) -> int:
+        key = next((key for key in keys if data.get(key) is not None), None)
+        if key is None:
+            self.fail("invalid")
+        value = data[key]
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+            self.fail("not_an_id", key=key)
+        if int(value) < 1:
+            self.fail("not_an_id", key=key)
+        return int(value)
+
+    def to_internal_value(self, data: Any) -> tuple[int, int]:
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        return self._id(data, self.TYPE_KEYS), self._id(data, self.OPTION_KEYS)
+
+    def to_representation(self, value: tuple[int, int]) -> dict[str, int]:
+        return {"variant_type_id": value[0], "variant_option_id": value[1]}
+
+
+class AddressField(serializers.DictField):
+    """An address: an object of short strings (`{line1, city, postal_code}`), at most 20 of them."""
+
+    child = serializers.CharField(max_length=255, allow_blank=True)
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        value = super().to_internal_value(data)
+        if len(value) > ADDRESS_MAX_FIELDS:
+            raise serializers.ValidationError(f"At most {ADDRESS_MAX_FIELDS} fields.")
+        if any(len(key) > 64 for key in value):
+            raise serializers.ValidationError("Field names are at most 64 characters.")
+        return value
+
+
+class CartApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+
+class CartItemAddApi(CartApi):
+    throttle_classes = [CartWriteThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        cart_token = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
+        product_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        product_slug = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
+        quantity = serializers.IntegerField(default=1, min_value=1, max_value=cart_services.MAX_LINE_QUANTITY)
+        inventory_item_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        options = serializers.ListField(child=VariantChoiceField(), required=False, allow_null=True, max_length=10)
+
+        def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+            if data.get("product_id") is None and not data.get("product_slug"):
+                raise serializers.ValidationError({"product_id": ["Give product_id or product_slug."]})
+            return data
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: CartSerializer, 200: CartSerializer, 400: None, 404: None, 429: None},
+        description="Add a line (201) or merge into the line of the same variant (200). A missing, unknown or "
+        "no longer active cart_token starts a new cart.",
+    )
+    def post(self, request: Request, shop_slug: str) -> Response:
+        shop = shop_selectors.shop_get_public(slug=shop_slug)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        added = cart_services.cart_item_add(shop=shop, **data.validated_data)
+        cart = selectors.cart_get(token=added.cart.token)
+        return Response(
+            CartSerializer(cart, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if added.created else status.HTTP_200_OK,
+        )
+
+
+class CartDetailApi(CartApi):
+    @extend_schema(responses={200: CartSerializer, 404: None}, description="A converted cart is a 404.")
+    def get(self, request: Request, token: str) -> Response:
+        return Response(CartSerializer(selectors.cart_get(token=token), context={"request": request}).data)
+
+
+class CartItemDetailApi(CartApi):
+    """Change or remove a line. A converted cart is a 404, an abandoned one 400 "Cart is not active"."""
+
+    throttle_classes = [CartWriteThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        quantity = serializers.IntegerField(min_value=1, max_value=cart_services.MAX_LINE_QUANTITY)
+
+    @extend_schema(request=InputSerializer, responses={200: CartSerializer, 400: None, 404: None, 429: None})
+    def patch(self, request: Request, token: str, item_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cart = cart_services.cart_item_update(token=token, item_id=item_id, **data.validated_data)
+        return Response(CartSerializer(selectors.cart_get(token=cart.token), context={"request": request}).data)
+
+    @extend_schema(responses={200: CartSerializer, 400: None, 404: None, 429: None})
+    def delete(self, request: Request, token: str, item_id: int) -> Response:
+        cart = cart_services.cart_item_remove(token=token, item_id=item_id)
+        return Response(CartSerializer(selectors.cart_get(token=cart.token), context={"request": request}).data)
+
+
+class CartCheckoutApi(CartApi):
+    throttle_classes = [CheckoutThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        customer_name = serializers.CharField(max_length=255)
+        customer_email = serializers.EmailField()
+        customer_phone = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=32)
+        notes = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=2000)
+        shipping_address = AddressField(required=False, allow_null=True)
+        billing_address = AddressField(required=False, allow_null=True)
+        idempotency_key = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                description="A retry with the same key returns the same order (same 201 body, with "
+                "`Idempotent-Replayed: true`), never a second order. Also accepted as `idempotency_key` in the body.",
+            )
+        ],
+        responses={201: OrderDetailSerializer, 400: None, 404: None, 409: None, 429: None},
+    )
+    def post(self, request: Request, token: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {name: value for name, value in data.validated_data.items() if value is not None}
+        header_key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if len(header_key) > 255:
+            raise exceptions.ValidationError({IDEMPOTENCY_HEADER: ["At most 255 characters."]})
+        if header_key:
+            values["idempotency_key"] = header_key
+        try:
+            result = checkout_services.cart_checkout(token=token, **values)
+        except checkout_services.IdempotencyKeyConflict:
+            raise Conflict() from None
+        order = selectors.order_get(order_id=result.order.id)
+        return Response(
+            OrderDetailSerializer(order, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+            headers={} if result.created else {"Idempotent-Replayed": "true"},
+        )
+
+
+class OrderListApi(APIView):
+    @extend_schema(responses={200: OrderListSerializer(many=True), 401: None, 404: None}, parameters=PAGE_PARAMETERS)
+    def get(self, request: Request, shop_id: int) -> Response:
+        shop = shop_selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        paginator = OptionalPagination()
+        page = paginator.paginate_queryset(selectors.order_list_for_owner(shop=shop), request, view=self)
+        return paginator.get_paginated_response(OrderListSerializer(page, many=True).data)
+
+
+class OrderDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=OrderStatus.choices)
+
+    def _order(self, request: Request, shop_id: int, order_id: int) -> Any:
+        shop = shop_selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        return selectors.order_get_for_owner(shop=shop, order_id=order_id)
+
+    @extend_schema(responses={200: OrderDetailSerializer, 401: None, 404: None})
+    def get(self, request: Request, shop_id: int, order_id: int) -> Response:
+        order = self._order(request, shop_id, order_id)
+        return Response(OrderDetailSerializer(order, context={"request": request}).data)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OrderDetailSerializer, 400: None, 401: None, 404: None},
+        description="Allowed: pending -> paid | cancelled; paid -> fulfilled | refunded | cancelled; "
+        "fulfilled -> refunded. Cancelling or refunding gives the stock back. The same status is a no-op.",
+    )
+    def patch(self, request: Request, shop_id: int, order_id: int) -> Response:
+        order = self._order(request, shop_id, order_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order_services.order_status_change(order=order, status=data.validated_data["status"])
+        order = selectors.order_get_for_owner(shop=order.shop, order_id=order.id)
+        return Response(OrderDetailSerializer(order, context={"request": request}).data)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OrderDetailSerializer, 400: None, 401: None, 404: None},
+        description="As PATCH: only `status` can change.",
+    )
+    def put(self, request: Request, shop_id: int, order_id: int) -> Response:
+        return self.patch(request, shop_id, order_id)

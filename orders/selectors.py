@@ -1,0 +1,66 @@
+"""Reads of carts and orders, each with its query shape: a cart or an order list costs the same few queries
+for one line or a hundred. Owner selectors scope to the owner's shop: another user's order is a 404."""
+
+from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
+from shops.models import ProductImage, ProductVariantOption, ProductVariantType, Shop
+
+
+def _images() -> Prefetch:
+    return Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+
+
+def _cart_lines() -> QuerySet[CartItem]:
+    return (
+        CartItem.objects.select_related("product", "inventory_item")
+        .prefetch_related(
+            _images(),
+            Prefetch("inventory_item__options", queryset=ProductVariantOption.objects.select_related("variant_type")),
+            Prefetch(
+                "product__variant_types",
+                queryset=ProductVariantType.objects.prefetch_related("options").order_by("position", "id"),
+            ),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def cart_get(*, token: str) -> Cart:
+    """The cart of this token with its lines, products, variants and images. A converted cart is a 404:
+    its token no longer shows anything."""
+    carts = Cart.objects.select_related("shop").prefetch_related(Prefetch("items", queryset=_cart_lines()))
+    return get_object_or_404(carts.exclude(status=CartStatus.CONVERTED), token=token)
+
+
+def _with_item_count(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """`item_count`: the sum of the lines' quantities, in the same query (no aggregate per order)."""
+    quantities = (
+        OrderItem.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return orders.annotate(item_count=Coalesce(Subquery(quantities, output_field=IntegerField()), 0))
+
+
+def order_list_for_owner(*, shop: Shop) -> QuerySet[Order]:
+    """The shop's orders, newest first."""
+    return _with_item_count(Order.objects.filter(shop=shop)).order_by("-placed_at", "-id")
+
+
+def _order_detail(orders: QuerySet[Order]) -> QuerySet[Order]:
+    lines = OrderItem.objects.select_related("product").prefetch_related(_images()).order_by("id")
+    return _with_item_count(orders).prefetch_related(Prefetch("items", queryset=lines))
+
+
+def order_get_for_owner(*, shop: Shop, order_id: int) -> Order:
+    return get_object_or_404(_order_detail(Order.objects.filter(shop=shop)), id=order_id)
+
+
+def order_get(*, order_id: int) -> Order:
+    """An order with its lines, for the buyer's checkout response."""
+    return get_object_or_404(_order_detail(Order.objects.all()), id=order_id)

@@ -1,0 +1,271 @@
+"""How carts and orders look in JSON: the existing frontend's CartObj, OrderListObj and OrderDetailObj.
+
+Cart prices are today's (shops.pricing); order prices are what was charged. Money is a string with the
+currency's own decimals. Everything read here is loaded by the selectors: no query per line."""
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from images.storage import object_url
+from orders.models import Cart, CartItem, Order, OrderItem
+from orders.variants import option_entries, option_ids, option_label
+from shops.models import Product
+from shops.pricing import unit_price
+from shops.serializers import absolute_url, money
+
+PRODUCT_IMAGE = inline_serializer(
+    "LineProductImage",
+    fields={"id": serializers.IntegerField(), "url": serializers.CharField(), "alt_text": serializers.CharField()},
+    allow_null=True,
+)
+OPTIONS = inline_serializer(
+    "LineOption",
+    many=True,
+    fields={
+        "variant_type_id": serializers.IntegerField(),
+        "variant_type_name": serializers.CharField(),
+        "variant_option_id": serializers.IntegerField(),
+        "variant_option_name": serializers.CharField(),
+    },
+)
+
+
+def _product_image(serializer: serializers.Serializer, product: Product | None) -> dict[str, Any] | None:
+    """The product's primary image (images prefetched in position order), or None."""
+    images = product.images.all() if product is not None else []
+    if not images:
+        return None
+    image = images[0]
+    return {"id": image.id, "url": absolute_url(serializer, object_url(image.image.name)), "alt_text": image.alt_text}
+
+
+def cart_line_options(line: CartItem) -> list[dict[str, Any]]:
+    if line.inventory_item is not None:
+        return option_entries(line.inventory_item.options.all())
+    if not line.option_key:
+        return []
+    by_id = {option.id: option for kind in line.product.variant_types.all() for option in kind.options.all()}
+    return option_entries(by_id[option_id] for option_id in option_ids(line.option_key) if option_id in by_id)
+
+
+def cart_line_unit_price(line: CartItem) -> Decimal:
+    return unit_price(line.product, line.inventory_item)
+
+
+class CartItemSerializer(serializers.ModelSerializer):
+    product_slug = serializers.CharField(source="product.slug")
+    product_name = serializers.CharField(source="product.name")
+    unit_price = serializers.SerializerMethodField(help_text="Today's price of one unit.")
+    subtotal_amount = serializers.SerializerMethodField()
+    currency = serializers.CharField(source="cart.shop.currency")
+    option_label = serializers.SerializerMethodField()
+    options = serializers.SerializerMethodField()
+    product_image = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CartItem
+        fields = [
+            "id",
+            "product_id",
+            "product_slug",
+            "product_name",
+            "quantity",
+            "unit_price",
+            "subtotal_amount",
+            "currency",
+            "option_label",
+            "options",
+            "product_image",
+            "inventory_item_id",
+        ]
+        read_only_fields = fields
+
+    def get_unit_price(self, line: CartItem) -> str | None:
+        return money(cart_line_unit_price(line), line.cart.shop.currency)
+
+    def get_subtotal_amount(self, line: CartItem) -> str | None:
+        return money(cart_line_unit_price(line) * line.quantity, line.cart.shop.currency)
+
+    def get_option_label(self, line: CartItem) -> str:
+        return option_label(cart_line_options(line))
+
+    @extend_schema_field(OPTIONS)
+    def get_options(self, line: CartItem) -> list[dict[str, Any]]:
+        return cart_line_options(line)
+
+    @extend_schema_field(PRODUCT_IMAGE)
+    def get_product_image(self, line: CartItem) -> dict[str, Any] | None:
+        return _product_image(self, line.product)
+
+
+class CartSerializer(serializers.ModelSerializer):
+    """CartObj. Carts keep no customer data any more: the customer fields are always empty (the keys stay
+    for the existing frontend)."""
+
+    shop_slug = serializers.CharField(source="shop.slug")
+    currency = serializers.CharField(source="shop.currency")
+    subtotal_amount = serializers.SerializerMethodField(help_text="At today's prices.")
+    total_items = serializers.SerializerMethodField(help_text="The sum of the lines' quantities.")
+    customer_name = serializers.SerializerMethodField(help_text="Always empty.")
+    customer_email = serializers.SerializerMethodField(help_text="Always empty.")
+    customer_phone = serializers.SerializerMethodField(help_text="Always empty.")
+    notes = serializers.SerializerMethodField(help_text="Always empty.")
+    shipping_address = serializers.SerializerMethodField(help_text="Always empty.")
+    items = CartItemSerializer(many=True)
+
+    class Meta:
+        model = Cart
+        fields = [
+            "token",
+            "status",
+            "shop_slug",
+            "currency",
+            "subtotal_amount",
+            "total_items",
+            "customer_name",
+            "customer_email",
+            "customer_phone",
+            "notes",
+            "shipping_address",
+            "items",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_subtotal_amount(self, cart: Cart) -> str | None:
+        total = sum((cart_line_unit_price(line) * line.quantity for line in cart.items.all()), Decimal(0))
+        return money(total, cart.shop.currency)
+
+    def get_total_items(self, cart: Cart) -> int:
+        return sum(line.quantity for line in cart.items.all())
+
+    def get_customer_name(self, cart: Cart) -> str:
+        return ""
+
+    def get_customer_email(self, cart: Cart) -> str:
+        return ""
+
+    def get_customer_phone(self, cart: Cart) -> str:
+        return ""
+
+    def get_notes(self, cart: Cart) -> str:
+        return ""
+
+    def get_shipping_address(self, cart: Cart) -> dict[str, str]:
+        return {}
+
+
+class _OrderMoneyMixin(serializers.Serializer):
+    subtotal_amount = serializers.SerializerMethodField()
+    discount_amount = serializers.SerializerMethodField()
+    tax_amount = serializers.SerializerMethodField()
+    shipping_amount = serializers.SerializerMethodField()
+    total_amount = serializers.SerializerMethodField()
+
+    def get_subtotal_amount(self, order: Order) -> str | None:
+        return money(order.subtotal_amount, order.currency)
+
+    def get_discount_amount(self, order: Order) -> str | None:
+        return money(order.discount_amount, order.currency)
+
+    def get_tax_amount(self, order: Order) -> str | None:
+        return money(order.tax_amount, order.currency)
+
+    def get_shipping_amount(self, order: Order) -> str | None:
+        return money(order.shipping_amount, order.currency)
+
+    def get_total_amount(self, order: Order) -> str | None:
+        return money(order.total_amount, order.currency)
+
+
+ORDER_LIST_FIELDS = [
+    "id",
+    "order_number",
+    "status",
+    "currency",
+    "subtotal_amount",
+    "discount_amount",
+    "tax_amount",
+    "shipping_amount",
+    "total_amount",
+    "customer_name",
+    "customer_email",
+    "placed_at",
+    "updated_at",
+    "item_count",
+]
+
+
+class OrderListSerializer(_OrderMoneyMixin, serializers.ModelSerializer):
+    """OrderListObj. `item_count` is the sum of the lines' quantities (annotated by the selectors)."""
+
+    item_count = serializers.IntegerField()
+
+    class Meta:
+        model = Order
+        fields = ORDER_LIST_FIELDS
+        read_only_fields = fields
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    """A line as sold: the snapshot, whatever the catalogue holds now (product_id is null once the product
+    is deleted)."""
+
+    unit_price = serializers.SerializerMethodField()
+    subtotal_amount = serializers.SerializerMethodField()
+    currency = serializers.CharField(source="order.currency")
+    options = serializers.ListField(
+        child=serializers.DictField(), help_text="As in the cart: type and option ids and names."
+    )
+    product_image = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderItem
+        fields = [
+            "id",
+            "product_id",
+            "product_name",
+            "product_slug",
+            "sku",
+            "quantity",
+            "unit_price",
+            "subtotal_amount",
+            "currency",
+            "option_label",
+            "options",
+            "product_image",
+            "inventory_item_id",
+        ]
+        read_only_fields = fields
+
+    def get_unit_price(self, line: OrderItem) -> str | None:
+        return money(line.unit_price, line.order.currency)
+
+    def get_subtotal_amount(self, line: OrderItem) -> str | None:
+        return money(line.subtotal_amount, line.order.currency)
+
+    @extend_schema_field(PRODUCT_IMAGE)
+    def get_product_image(self, line: OrderItem) -> dict[str, Any] | None:
+        return _product_image(self, line.product)
+
+
+class OrderDetailSerializer(OrderListSerializer):
+    """OrderDetailObj: the list fields, the customer's details and the lines."""
+
+    items = OrderItemSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            *ORDER_LIST_FIELDS,
+            "customer_phone",
+            "notes",
+            "shipping_address",
+            "billing_address",
+            "items",
+        ]
+        read_only_fields = fields

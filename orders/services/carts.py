@@ -1,0 +1,212 @@
+"""Cart lines: add (merging with the same variant's line), change the quantity, remove.
+
+Carts hold no stock and no prices: each add or increase checks the stock that is there now (for the whole
+quantity the cart would hold of that stock), and prices are read from the catalogue when shown and again
+at checkout."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.http import Http404
+from django.utils import timezone
+
+from orders.models import Cart, CartItem, CartStatus
+from orders.variants import option_key
+from shops.models import Product, ProductInventoryItem, ProductVariantType, Shop
+from shops.stock import available_quantity, is_on_sale
+
+# A line holds at most this many units, and a cart at most this many lines: bounds what one token can ask for.
+MAX_LINE_QUANTITY = 1000
+MAX_CART_LINES = 100
+
+
+@dataclass(frozen=True)
+class CartItemAdded:
+    cart: Cart
+    line: CartItem
+    # False when the quantity was merged into the line already holding this variant.
+    created: bool
+
+
+def cart_token_new() -> str:
+    """256 random bits, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def cart_lock(*, token: str) -> Cart:
+    """The active cart of this token, locked for the rest of the transaction. A converted cart is a 404
+    (as if it did not exist: its token never shows the order); an abandoned one is "not active" (400)."""
+    cart = Cart.objects.select_for_update().filter(token=token).first()
+    if cart is None or cart.status == CartStatus.CONVERTED:
+        raise Http404("No such cart.")
+    if cart.status != CartStatus.ACTIVE:
+        raise ValidationError("Cart is not active")
+    return cart
+
+
+def stock_check(*, product: Product, item: ProductInventoryItem | None, quantity: int) -> None:
+    """Refuse when `quantity` units of this product (or inventory item) are more than there are."""
+    available = available_quantity(product, item)
+    if available is None:
+        return
+    if available <= 0:
+        raise ValidationError(f"{product.name} is out of stock")
+    if quantity > available:
+        raise ValidationError(f"Only {available} left in stock")
+
+
+def _quantity_elsewhere_in_cart(
+    *, cart: Cart, product: Product, item: ProductInventoryItem | None, line_id: int | None
+) -> int:
+    """Units the cart's other lines already take of the same stock: the same inventory item, or the
+    product's own stock (lines of option combinations without inventory items share it)."""
+    lines = CartItem.objects.filter(cart=cart)
+    lines = (
+        lines.filter(inventory_item=item) if item is not None else lines.filter(product=product, inventory_item=None)
+    )
+    if line_id is not None:
+        lines = lines.exclude(id=line_id)
+    return lines.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+def _parse_options(*, types: list[ProductVariantType], options: list[tuple[int, int]]) -> dict[int, int]:
+    """`[(variant_type_id, variant_option_id)]` -> {type id: option id}, each type once, each option of
+    its type and each type of this product."""
+    options_of_type = {variant_type.id: {option.id for option in variant_type.options.all()} for variant_type in types}
+    chosen: dict[int, int] = {}
+    for type_id, option_id in options:
+        if type_id not in options_of_type:
+            raise ValidationError({"options": [f"Variant type {type_id} is not one of this product's."]})
+        if type_id in chosen:
+            raise ValidationError({"options": [f"Variant type {type_id} is chosen twice."]})
+        if option_id not in options_of_type[type_id]:
+            raise ValidationError({"options": [f"Option {option_id} is not an option of variant type {type_id}."]})
+        chosen[type_id] = option_id
+    return chosen
+
+
+def _variant_resolve(
+    *, product: Product, inventory_item_id: int | None, options: list[tuple[int, int]] | None
+) -> tuple[ProductInventoryItem | None, str]:
+    """The line's variant: (inventory item, "") for products with inventory items, (None, option key) for
+    products with variant types but no items, (None, "") for simple products.
+
+    An explicit inventory item wins over options. Without either, a product whose items have no options
+    (one "default" item) uses its default item; a product with variant types needs a full combination."""
+    items = list(ProductInventoryItem.objects.filter(product=product).prefetch_related("options"))
+    types = list(ProductVariantType.objects.filter(product=product).prefetch_related("options"))
+    if inventory_item_id is not None:
+        item = next((item for item in items if item.id == inventory_item_id), None)
+        if item is None:
+            raise ValidationError({"inventory_item_id": ["This variant does not exist."]})
+        if not item.is_active:
+            raise ValidationError({"inventory_item_id": ["This variant is not available."]})
+        return item, ""
+    chosen = _parse_options(types=types, options=options or [])
+    if types and set(chosen) != {variant_type.id for variant_type in types}:
+        names = ", ".join(variant_type.name for variant_type in types)
+        raise ValidationError({"options": [f"Choose one option of each: {names}."]})
+    if not items:
+        return None, option_key(chosen.values())
+    if chosen:
+        wanted = set(chosen.values())
+        item = next((item for item in items if {option.id for option in item.options.all()} == wanted), None)
+        if item is None:
+            raise ValidationError({"options": ["This combination is not available."]})
+    else:
+        active = [item for item in items if item.is_active]
+        item = next((item for item in active if item.is_default), active[0] if active else None)
+        if item is None:
+            raise ValidationError(f"{product.name} is out of stock")
+    if not item.is_active:
+        raise ValidationError({"options": ["This variant is not available."]})
+    return item, ""
+
+
+@transaction.atomic
+def cart_item_add(
+    *,
+    shop: Shop,
+    cart_token: str | None = None,
+    product_id: int | None = None,
+    product_slug: str | None = None,
+    quantity: int = 1,
+    inventory_item_id: int | None = None,
+    options: list[tuple[int, int]] | None = None,
+    today: date | None = None,
+) -> CartItemAdded:
+    """Add `quantity` of a product (or one of its variants) to the cart of `cart_token`, or to a new cart
+    when the token is missing, unknown, of another shop or of a cart that is no longer active.
+
+    A product that is not on sale today (not active, or outside its availability window) is a 404."""
+    today = today or timezone.localdate()
+    products = Product.objects.filter(shop=shop)
+    product = products.filter(id=product_id).first() if product_id is not None else None
+    if product is None and product_id is None and product_slug:
+        product = products.filter(slug=product_slug).first()
+    if product is None or not is_on_sale(product, today=today):
+        raise Http404("No such product.")
+    item, key = _variant_resolve(product=product, inventory_item_id=inventory_item_id, options=options)
+
+    cart = None
+    if cart_token:
+        cart = Cart.objects.select_for_update().filter(token=cart_token, shop=shop, status=CartStatus.ACTIVE).first()
+    if cart is None:
+        cart = Cart.objects.create(shop=shop, token=cart_token_new())
+
+    line = CartItem.objects.filter(cart=cart, product=product, inventory_item=item, option_key=key).first()
+    total = quantity + (line.quantity if line else 0)
+    if total > MAX_LINE_QUANTITY:
+        raise ValidationError({"quantity": [f"A line holds at most {MAX_LINE_QUANTITY} units."]})
+    elsewhere = _quantity_elsewhere_in_cart(cart=cart, product=product, item=item, line_id=line.id if line else None)
+    stock_check(product=product, item=item, quantity=total + elsewhere)
+
+    created = line is None
+    if line is None:
+        if CartItem.objects.filter(cart=cart).count() >= MAX_CART_LINES:
+            raise ValidationError(f"A cart holds at most {MAX_CART_LINES} lines.")
+        line = CartItem(cart=cart, product=product, inventory_item=item, option_key=key, quantity=total)
+        line.full_clean(validate_constraints=False)
+        line.save()
+    else:
+        line.quantity = total
+        line.save(update_fields=["quantity", "updated_at"])
+    cart.save(update_fields=["updated_at"])
+    return CartItemAdded(cart=cart, line=line, created=created)
+
+
+def _line_get(*, cart: Cart, item_id: int) -> CartItem:
+    line = CartItem.objects.select_related("product", "inventory_item").filter(cart=cart, id=item_id).first()
+    if line is None:
+        raise Http404("No such cart item.")
+    return line
+
+
+@transaction.atomic
+def cart_item_update(*, token: str, item_id: int, quantity: int, today: date | None = None) -> Cart:
+    """Set a line's quantity. Lowering it always works; raising it checks, like an add, that the product
+    is still on sale, the variant active and the stock enough."""
+    cart = cart_lock(token=token)
+    line = _line_get(cart=cart, item_id=item_id)
+    if quantity > line.quantity:
+        product, item = line.product, line.inventory_item
+        if not is_on_sale(product, today=today or timezone.localdate()) or (item is not None and not item.is_active):
+            raise ValidationError(f"{product.name} is no longer available")
+        elsewhere = _quantity_elsewhere_in_cart(cart=cart, product=product, item=item, line_id=line.id)
+        stock_check(product=product, item=item, quantity=quantity + elsewhere)
+    line.quantity = quantity
+    line.save(update_fields=["quantity", "updated_at"])
+    cart.save(update_fields=["updated_at"])
+    return cart
+
+
+@transaction.atomic
+def cart_item_remove(*, token: str, item_id: int) -> Cart:
+    cart = cart_lock(token=token)
+    _line_get(cart=cart, item_id=item_id).delete()
+    cart.save(update_fields=["updated_at"])
+    return cart

@@ -1,0 +1,219 @@
+"""Checkout: a cart becomes an order in one transaction, at today's prices, taking tracked stock under row
+locks so that concurrent checkouts never sell more than there is."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
+from orders.services.stock import stock_rows_lock
+from orders.variants import option_entries, option_ids, option_label
+from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType, StockStatus
+from shops.pricing import unit_price
+from shops.stock import available_quantity, is_on_sale, refresh_product_stock
+
+# Crockford's base 32 (no I, L, O, U): 10 characters are 50 random bits per day.
+ORDER_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ORDER_NUMBER_ATTEMPTS = 5
+
+
+class IdempotencyKeyConflict(Exception):
+    """The idempotency key was already used for another cart's checkout in this shop."""
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    order: Order
+    # False when an earlier checkout with the same idempotency key made the order.
+    created: bool
+
+
+def order_number_new() -> str:
+    """ "YYMMDD-" and 10 random characters, e.g. "261124-7KQ2M9XH0C"."""
+    random_part = "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(10))
+    return f"{timezone.now():%y%m%d}-{random_part}"
+
+
+@dataclass
+class _Line:
+    cart_line: CartItem
+    product: Product
+    item: ProductInventoryItem | None
+    options: list[dict[str, Any]]
+
+
+def _lines_checked(*, cart: Cart, today: date) -> list[_Line]:
+    """The cart's lines with their products and items locked and read afresh, each still on sale, active and
+    in stock for the whole quantity the cart takes of it."""
+    cart_lines = list(CartItem.objects.filter(cart=cart).order_by("created_at", "id"))
+    if not cart_lines:
+        raise ValidationError("Cart is empty")
+    products, items = stock_rows_lock(
+        product_ids=[line.product_id for line in cart_lines],
+        item_ids=[line.inventory_item_id for line in cart_lines if line.inventory_item_id is not None],
+    )
+    with_items = set(
+        ProductInventoryItem.objects.filter(product_id__in=products).values_list("product_id", flat=True).distinct()
+    )
+    keyed = [line for line in cart_lines if line.option_key]
+    chosen_options = {
+        option.id: option
+        for option in ProductVariantOption.objects.filter(
+            id__in=[option_id for line in keyed for option_id in option_ids(line.option_key)]
+        ).select_related("variant_type")
+    }
+    type_ids_of_product: dict[int, set[int]] = {}
+    for type_id, product_id in ProductVariantType.objects.filter(
+        product_id__in=[line.product_id for line in keyed]
+    ).values_list("id", "product_id"):
+        type_ids_of_product.setdefault(product_id, set()).add(type_id)
+
+    lines: list[_Line] = []
+    taken: dict[tuple[str, int], int] = {}
+    for cart_line in cart_lines:
+        product = products.get(cart_line.product_id)
+        item = items.get(cart_line.inventory_item_id) if cart_line.inventory_item_id is not None else None
+        if product is None:  # deleted since the lines were read
+            raise ValidationError("A product in the cart is no longer available")
+        if not is_on_sale(product, today=today) or (
+            cart_line.inventory_item_id is not None and (item is None or not item.is_active)
+        ):
+            raise ValidationError(f"{product.name} is no longer available")
+        if item is not None:
+            options = option_entries(item.options.all())
+        else:
+            chosen = [chosen_options.get(option_id) for option_id in option_ids(cart_line.option_key)]
+            complete = all(option is not None and option.variant_type.product_id == product.id for option in chosen)
+            type_ids = {option.variant_type_id for option in chosen if option is not None}
+            if not complete or type_ids != type_ids_of_product.get(product.id, set()) or product.id in with_items:
+                # The product's variants changed since the line was added: the buyer must choose again.
+                raise ValidationError(f"{product.name} is no longer available in this variant")
+            options = option_entries(option for option in chosen if option is not None)
+        stock = ("item", item.id) if item is not None else ("product", product.id)
+        taken[stock] = taken.get(stock, 0) + cart_line.quantity
+        available = available_quantity(product, item)
+        if available is not None and available <= 0:
+            raise ValidationError(f"{product.name} is out of stock")
+        if available is not None and taken[stock] > available:
+            raise ValidationError(f"Only {available} of {product.name} left in stock")
+        lines.append(_Line(cart_line=cart_line, product=product, item=item, options=options))
+    return lines
+
+
+def _stock_take(lines: list[_Line]) -> set[int]:
+    """Decrement the tracked stock of every line; the ids of the lines that took stock."""
+    took: set[int] = set()
+    refresh: dict[int, Product] = {}
+    for line in lines:
+        if line.product.stock_status != StockStatus.LIMITED:
+            continue
+        quantity = line.cart_line.quantity
+        if line.item is not None:
+            line.item.stock_quantity -= quantity
+            line.item.save(update_fields=["stock_quantity", "updated_at"])
+            refresh[line.product.id] = line.product
+        else:
+            line.product.stock_quantity -= quantity
+            line.product.save(update_fields=["stock_quantity", "updated_at"])
+        took.add(line.cart_line.id)
+    for product in refresh.values():
+        refresh_product_stock(product)
+    return took
+
+
+def _order_insert(*, order: Order) -> None:
+    """Save a new order under a fresh order number, drawing another on the (2^-50) chance of a collision."""
+    for attempt in range(ORDER_NUMBER_ATTEMPTS):
+        order.order_number = order_number_new()
+        try:
+            with transaction.atomic():
+                order.save()
+            return
+        except IntegrityError:
+            if order.idempotency_key and (
+                Order.objects.filter(shop_id=order.shop_id, idempotency_key=order.idempotency_key).exists()
+            ):
+                raise IdempotencyKeyConflict from None
+            if attempt == ORDER_NUMBER_ATTEMPTS - 1:
+                raise
+
+
+@transaction.atomic
+def cart_checkout(
+    *,
+    token: str,
+    customer_name: str,
+    customer_email: str,
+    customer_phone: str = "",
+    notes: str = "",
+    shipping_address: dict[str, str] | None = None,
+    billing_address: dict[str, str] | None = None,
+    idempotency_key: str = "",
+    today: date | None = None,
+) -> CheckoutResult:
+    """Turn the cart into an order: every line re-read and re-checked under lock, priced at today's price,
+    tracked stock taken, the cart marked converted.
+
+    With an idempotency key that an earlier checkout of this cart used, that order is returned and nothing
+    is written. A converted (or abandoned, or unknown) cart is otherwise a 404; a key used by another
+    cart raises IdempotencyKeyConflict."""
+    cart = Cart.objects.select_for_update().select_related("shop").filter(token=token).first()
+    if cart is None:
+        raise Http404("No such cart.")
+    if idempotency_key:
+        earlier = Order.objects.filter(shop=cart.shop, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            if earlier.cart_id != cart.id:
+                raise IdempotencyKeyConflict
+            return CheckoutResult(order=earlier, created=False)
+    if cart.status != CartStatus.ACTIVE:
+        raise Http404("No such cart.")
+
+    lines = _lines_checked(cart=cart, today=today or timezone.localdate())
+    took = _stock_take(lines)
+    currency = cart.shop.currency
+    prices = [unit_price(line.product, line.item) for line in lines]
+    subtotal = sum((price * line.cart_line.quantity for price, line in zip(prices, lines, strict=True)), Decimal(0))
+    order = Order(
+        shop=cart.shop,
+        cart=cart,
+        idempotency_key=idempotency_key,
+        currency=currency,
+        subtotal_amount=subtotal,
+        total_amount=subtotal,
+        customer_name=customer_name,
+        customer_email=customer_email,
+        customer_phone=customer_phone,
+        notes=notes,
+        shipping_address=shipping_address or {},
+        billing_address=billing_address or {},
+    )
+    order.full_clean(exclude=["order_number"], validate_unique=False, validate_constraints=False)
+    _order_insert(order=order)
+    OrderItem.objects.bulk_create(
+        OrderItem(
+            order=order,
+            product=line.product,
+            inventory_item=line.item,
+            product_name=line.product.name,
+            product_slug=line.product.slug,
+            sku=(line.item.sku if line.item is not None and line.item.sku else line.product.sku),
+            option_label=option_label(line.options),
+            options=line.options,
+            unit_price=price,
+            quantity=line.cart_line.quantity,
+            subtotal_amount=price * line.cart_line.quantity,
+            stock_taken=line.cart_line.id in took,
+        )
+        for price, line in zip(prices, lines, strict=True)
+    )
+    cart.status = CartStatus.CONVERTED
+    cart.save(update_fields=["status", "updated_at"])
+    return CheckoutResult(order=order, created=True)

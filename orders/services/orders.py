@@ -1,0 +1,69 @@
+"""Order status changes: only along the allowed transitions; cancelling or refunding gives the stock back."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from orders.models import Order, OrderItem, OrderStatus
+from orders.services.stock import stock_rows_lock
+from shops.stock import refresh_product_stock
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.FULFILLED, OrderStatus.REFUNDED, OrderStatus.CANCELLED}),
+    OrderStatus.FULFILLED: frozenset({OrderStatus.REFUNDED}),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
+}
+# Entering one of these gives back the stock the order took.
+STOCK_RETURNING = frozenset({OrderStatus.CANCELLED, OrderStatus.REFUNDED})
+
+
+def order_status_transition_check(*, current: str, new: str) -> None:
+    if new != current and new not in ALLOWED_TRANSITIONS[current]:
+        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[current])) or "none"
+        raise ValidationError(
+            {"status": [f"An order cannot go from {current} to {new} (allowed from {current}: {allowed})."]}
+        )
+
+
+def _stock_return(*, order: Order) -> None:
+    """Give back what the order's lines took, to the inventory item or product if it still exists; each
+    line once (its `stock_taken` flag is cleared)."""
+    lines = list(OrderItem.objects.filter(order=order, stock_taken=True))
+    if not lines:
+        return
+    products, items = stock_rows_lock(
+        product_ids=[line.product_id for line in lines if line.product_id is not None],
+        item_ids=[line.inventory_item_id for line in lines if line.inventory_item_id is not None],
+    )
+    refresh = {}
+    for line in lines:
+        if line.inventory_item_id is not None:
+            item = items.get(line.inventory_item_id)
+            if item is not None:
+                item.stock_quantity += line.quantity
+                item.save(update_fields=["stock_quantity", "updated_at"])
+                refresh[item.product_id] = products.get(item.product_id)
+        elif line.product_id is not None and line.product_id in products:
+            product = products[line.product_id]
+            product.stock_quantity += line.quantity
+            product.save(update_fields=["stock_quantity", "updated_at"])
+    for product in refresh.values():
+        if product is not None:
+            refresh_product_stock(product)
+    OrderItem.objects.filter(id__in=[line.id for line in lines]).update(stock_taken=False)
+
+
+@transaction.atomic
+def order_status_change(*, order: Order, status: str) -> Order:
+    """Move the order to `status` (the same status is a no-op). Allowed: pending -> paid | cancelled,
+    paid -> fulfilled | refunded | cancelled, fulfilled -> refunded; cancelled and refunded are final."""
+    order = Order.objects.select_for_update().get(id=order.id)
+    if status == order.status:
+        return order
+    order_status_transition_check(current=order.status, new=status)
+    if status in STOCK_RETURNING:
+        _stock_return(order=order)
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    return order
