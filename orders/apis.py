@@ -41,7 +41,7 @@ class VariantChoiceField(serializers.Field):
     TYPE_KEYS = ("variant_type_id", "type_id", "variant_type")
     OPTION_KEYS = ("variant_option_id", "option_id", "variant_option")
     default_error_messages = {
-        "invalid": "Expected {variant_type_id, variant_option_id}.",
+        "invalid": "Expected an object with variant_type_id and variant_option_id.",
         "not_an_id": "{key} must be a positive integer.",
     }
 
