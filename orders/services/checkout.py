@@ -164,7 +164,7 @@ def cart_checkout(
     With an idempotency key that an earlier checkout of this cart used, that order is returned and nothing
     is written. A converted (or abandoned, or unknown) cart is otherwise a 404; a key used by another
     cart raises IdempotencyKeyConflict."""
-    cart = Cart.objects.select_for_update().select_related("shop").filter(token=token).first()
+    cart = Cart.objects.select_for_update(of=("self",)).select_related("shop").filter(token=token).first()
     if cart is None:
         raise Http404("No such cart.")
     if idempotency_key:
