@@ -6,12 +6,13 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import selectors, services
 from accounts.serializers import UserSerializer
 from accounts.throttles import LoginClientThrottle, LoginIdentifierThrottle, RegisterThrottle
 
@@ -37,7 +38,7 @@ class DetailSerializer(serializers.Serializer):
 
 def _session_response(*, request: Request, user: Any, use_cookie: bool, status_code: int) -> Response:
     token, expiry = services.auth_token_issue(user=user)
-    body: dict[str, Any] = {"user": UserSerializer(user).data, "expiry": expiry}
+    body: dict[str, Any] = {"user": UserSerializer(user, context={"request": request}).data, "expiry": expiry}
     if not use_cookie:
         body["token"] = token
     response = Response(body, status=status_code)
@@ -141,14 +142,76 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: UserEnvelopeSerializer})
     def get(self, request: Request) -> Response:
-        return Response({"user": UserSerializer(request.user).data})
+        return Response({"user": UserSerializer(request.user, context={"request": request}).data})
 
     @extend_schema(request=MeInputSerializer, responses={200: UserEnvelopeSerializer})
     def patch(self, request: Request) -> Response:
         data = self.MeInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         user = services.user_update(user=request.user, data=data.validated_data)
-        return Response({"user": UserSerializer(user).data})
+        return Response({"user": UserSerializer(user, context={"request": request}).data})
+
+
+def uploaded_file(request: Request) -> tuple[Any, str]:
+    """The multipart file under `file` (or `image`, as the existing frontend may send it) and its field."""
+    field = "file" if "file" in request.FILES else "image"
+    upload = request.FILES.get(field)
+    if upload is None:
+        raise serializers.ValidationError(
+            {"file": ["No file was submitted. Send the image in the multipart field 'file' (or 'image')."]}
+        )
+    return upload, field
+
+
+IMAGE_UPLOAD_REQUEST = {
+    "multipart/form-data": inline_serializer(
+        "ImageUploadInput",
+        {
+            "file": serializers.FileField(required=False, help_text="The image (or send it as `image`)."),
+            "image": serializers.FileField(required=False),
+        },
+    )
+}
+
+
+class ProfileImageApi(APIView):
+    """Upload the profile image (JPEG, PNG, WebP or GIF); the previous one is deleted."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=IMAGE_UPLOAD_REQUEST, responses={200: UserEnvelopeSerializer, 400: None, 503: None})
+    def post(self, request: Request) -> Response:
+        upload, field = uploaded_file(request)
+        user = services.user_profile_image_set(user=request.user, file=upload, field=field)
+        return Response({"user": UserSerializer(user, context={"request": request}).data})
+
+
+class PlanApi(APIView):
+    """The user's plan, its limits (null = unlimited) and the current usage, for the dashboard's meter."""
+
+    permission_classes = [IsAuthenticated]
+
+    class PlanOutputSerializer(serializers.Serializer):
+        plan = serializers.CharField()
+        limits = inline_serializer(
+            "PlanLimits",
+            {
+                "max_shops": serializers.IntegerField(allow_null=True),
+                "max_products_per_shop": serializers.IntegerField(allow_null=True),
+            },
+        )
+        usage = inline_serializer(
+            "PlanUsage",
+            {
+                "shops": serializers.IntegerField(),
+                "products_per_shop": serializers.DictField(child=serializers.IntegerField()),
+            },
+        )
+
+    @extend_schema(responses={200: PlanOutputSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(selectors.plan_usage_get(user=request.user))
 
 
 class PasswordChangeApi(APIView):

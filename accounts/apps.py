@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401 - registers the OpenAPI authentication extensions
+        # Imported for their side effects: the OpenAPI authentication extensions, and deleting stored
+        # profile images with their users.
+        from accounts import receivers, schema  # noqa: F401

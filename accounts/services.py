@@ -1,6 +1,7 @@
 """Account writes: registration, profile changes, passwords, and the tokens that log a user in."""
 
 from datetime import datetime
+from typing import IO
 
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
@@ -9,6 +10,10 @@ from django.http import HttpRequest
 from knox.models import AuthToken
 
 from accounts.models import User
+from images.storage import delete_objects_on_commit, discard_objects, release_objects
+from images.uploads import store_uploaded_image
+
+PROFILE_IMAGE_FOLDER = "profile_images"
 
 INVALID_CREDENTIALS = "Invalid credentials."
 
@@ -109,3 +114,24 @@ def user_change_password(
     user.set_password(new_password)
     user.save(update_fields=["password"])
     return auth_tokens_revoke_all(user=user, keep=current_token)
+
+
+def user_profile_image_set(*, user: User, file: IO[bytes], field: str = "file") -> User:
+    """Validate and store the image under `{root}/profile_images/`, then point the user at it; the previous
+    image is deleted once that commits. Either the row and the object are both written or neither is (a
+    storage failure is a 503 with nothing saved). Call it outside a transaction."""
+    stored = store_uploaded_image(file=file, folder=PROFILE_IMAGE_FOLDER, field=field, with_renditions=False)
+    try:
+        with transaction.atomic():
+            # The row lock orders concurrent uploads, so each replaced object is deleted exactly once.
+            locked = User.objects.select_for_update().get(id=user.id)
+            previous = locked.profile_image.name
+            locked.profile_image = stored.name
+            locked.save(update_fields=["profile_image"])
+            release_objects(stored.names)
+            delete_objects_on_commit([previous])
+    except BaseException:
+        discard_objects(stored.names)
+        raise
+    user.profile_image = locked.profile_image
+    return user

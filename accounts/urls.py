@@ -8,6 +8,8 @@ urlpatterns = [
     path("logout/", apis.LogoutApi.as_view(), name="auth-logout"),
     path("logout-all/", apis.LogoutAllApi.as_view(), name="auth-logout-all"),
     path("me/", apis.MeApi.as_view(), name="auth-me"),
+    path("me/profile-image/", apis.ProfileImageApi.as_view(), name="auth-me-profile-image"),
+    path("plan/", apis.PlanApi.as_view(), name="auth-plan"),
     path("password/change/", apis.PasswordChangeApi.as_view(), name="auth-password-change"),
     path("csrf/", apis.CsrfTokenApi.as_view(), name="auth-csrf"),
 ]
