@@ -5,7 +5,15 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from images.storage import object_url
-from shops.models import Category, Product, ProductImage, Shop
+from shops.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductInventoryItem,
+    ProductVariantOption,
+    ProductVariantType,
+    Shop,
+)
 
 PREVIEW = '<img src="{}" alt="{}" style="max-height:{}px;max-width:{}px;object-fit:contain">'
 
@@ -101,3 +109,43 @@ class ProductImageAdmin(admin.ModelAdmin):
     @admin.display(description="Preview")
     def preview(self, image: ProductImage) -> str:
         return image_preview(image, size=200)
+
+
+class VariantOptionInline(admin.TabularInline):
+    model = ProductVariantOption
+    extra = 0
+    fields = ("name", "value", "color_hex", "position")
+
+
+@admin.register(ProductVariantType)
+class ProductVariantTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "product", "input_type", "position")
+    list_select_related = ("product",)
+    search_fields = ("name", "product__name")
+    raw_id_fields = ("product",)
+    inlines = [VariantOptionInline]
+
+
+@admin.register(ProductInventoryItem)
+class ProductInventoryItemAdmin(admin.ModelAdmin):
+    """Stock and prices per combination. The combination itself (options, key) is set through the API,
+    which keeps the key, the default and the product's stock in step."""
+
+    list_display = ("product", "label", "sku", "stock_quantity", "price_override", "is_active", "is_default")
+    list_select_related = ("product",)
+    list_filter = ("is_active",)
+    search_fields = ("sku", "product__name", "product__sku")
+    raw_id_fields = ("product",)
+    fields = ("product", "label", "option_key", "sku", "stock_quantity", "price_override", "is_active", "is_default")
+    readonly_fields = ("product", "label", "option_key", "is_default")
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).prefetch_related("options__variant_type")
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    @admin.display(description="Options")
+    def label(self, item: ProductInventoryItem) -> str:
+        options = sorted(item.options.all(), key=lambda option: (option.variant_type.position, option.variant_type_id))
+        return " / ".join(f"{option.variant_type.name}: {option.name}" for option in options) or "-"

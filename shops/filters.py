@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
 from shops.models import ProductStatus
+from shops.stock import in_stock_filter
 
 ORDERINGS = {
     "newest": ("-created_at", "-id"),
@@ -19,7 +20,9 @@ class PublicProductFilter(filters.FilterSet):
     category = filters.CharFilter(method="filter_category", help_text="A category id or slug.")
     min_price = filters.NumberFilter(field_name="price", lookup_expr="gte")
     max_price = filters.NumberFilter(field_name="price", lookup_expr="lte")
-    in_stock = filters.BooleanFilter(method="filter_in_stock", help_text="true: only products with stock.")
+    in_stock = filters.BooleanFilter(
+        method="filter_in_stock", help_text="true: only products customers can buy now; false: only the others."
+    )
     search = filters.CharFilter(method="filter_search", help_text="Words in the name or descriptions.")
     ordering = filters.ChoiceFilter(
         method="filter_ordering",
@@ -39,7 +42,7 @@ class PublicProductFilter(filters.FilterSet):
     def filter_in_stock(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        return queryset.filter(stock_quantity__gt=0) if value else queryset.filter(stock_quantity=0)
+        return queryset.filter(in_stock_filter()) if value else queryset.exclude(in_stock_filter())
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split()[:10]:

@@ -6,10 +6,20 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import User
 from shops.filters import OwnerProductFilter, PublicProductFilter
-from shops.models import Category, Product, ProductImage, ProductStatus, Shop
+from shops.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductInventoryItem,
+    ProductVariantOption,
+    ProductVariantType,
+    Shop,
+)
+from shops.stock import on_sale_filter
 
 
 def shop_list_for_owner(*, owner: User) -> QuerySet[Shop]:
@@ -37,9 +47,23 @@ def _filtered(
     return filterset.qs
 
 
-def _with_catalogue_relations(products: QuerySet[Product]) -> QuerySet[Product]:
+def _with_catalogue_relations(products: QuerySet[Product], *, active_items_only: bool = False) -> QuerySet[Product]:
+    """Category, shop, images, variant types with options, inventory items with their options and types:
+    four queries more than the products, however many there are."""
+    items = ProductInventoryItem.objects.order_by("position", "id").prefetch_related(
+        Prefetch("options", queryset=ProductVariantOption.objects.select_related("variant_type"))
+    )
+    if active_items_only:
+        items = items.filter(is_active=True)
     return products.select_related("category", "shop").prefetch_related(
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        Prefetch(
+            "variant_types",
+            queryset=ProductVariantType.objects.order_by("position", "id").prefetch_related(
+                Prefetch("options", queryset=ProductVariantOption.objects.order_by("position", "id"))
+            ),
+        ),
+        Prefetch("inventory_items", queryset=items),
     )
 
 
@@ -60,18 +84,25 @@ def product_image_get(*, product: Product, image_id: int) -> ProductImage:
     return get_object_or_404(ProductImage, id=image_id, product=product)
 
 
-# The public storefront: only active products, never drafts or archived ones.
+# The public storefront: only products on sale today (active, inside their availability window), with
+# only their active inventory items.
 
 
 def shop_get_public(*, slug: str) -> Shop:
-    return get_object_or_404(Shop, slug=slug)
+    return get_object_or_404(
+        Shop.objects.select_related("featured_category_1", "featured_category_2", "featured_category_3"), slug=slug
+    )
+
+
+def _on_sale(shop: Shop) -> QuerySet[Product]:
+    return _with_catalogue_relations(
+        Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop=shop), active_items_only=True
+    )
 
 
 def product_list_public(*, shop: Shop, filters: Any = None) -> QuerySet[Product]:
-    products = Product.objects.filter(shop=shop, status=ProductStatus.ACTIVE).order_by("-created_at", "-id")
-    return _filtered(PublicProductFilter, filters, _with_catalogue_relations(products))
+    return _filtered(PublicProductFilter, filters, _on_sale(shop).order_by("-created_at", "-id"))
 
 
 def product_get_public(*, shop: Shop, slug: str) -> Product:
-    products = Product.objects.filter(shop=shop, status=ProductStatus.ACTIVE)
-    return get_object_or_404(_with_catalogue_relations(products), slug=slug)
+    return get_object_or_404(_on_sale(shop), slug=slug)

@@ -7,9 +7,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import absolute_object_url
 from images.storage import object_url
 from shops.currencies import quantize_for_currency
-from shops.models import Category, Product, ProductImage, Shop
+from shops.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductInventoryItem,
+    ProductVariantOption,
+    ProductVariantType,
+    Shop,
+)
+from shops.pricing import unit_price
+from shops.stock import available_quantity, effective_stock_status
 
 
 def money(amount: Decimal | None, currency: str) -> str | None:
@@ -24,18 +35,80 @@ def absolute_url(serializer: serializers.Serializer, url: str) -> str:
     return url
 
 
-class ShopSerializer(serializers.ModelSerializer):
+SHOP_CONTACT_FIELDS = ["contact_email", "contact_phone", "contact_website", "contact_address"]
+
+
+class _ShopImagesMixin(serializers.Serializer):
+    profile_image_url = serializers.SerializerMethodField(help_text="Set by uploading to .../profile-image/.")
+    cover_image_url = serializers.SerializerMethodField(help_text="Set by uploading to .../cover-image/.")
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_profile_image_url(self, shop: Shop) -> str | None:
+        return absolute_object_url(self, shop.profile_image.name)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_cover_image_url(self, shop: Shop) -> str | None:
+        return absolute_object_url(self, shop.cover_image.name)
+
+
+class ShopSerializer(_ShopImagesMixin, serializers.ModelSerializer):
+    featured_category_1 = serializers.IntegerField(source="featured_category_1_id", allow_null=True, read_only=True)
+    featured_category_2 = serializers.IntegerField(source="featured_category_2_id", allow_null=True, read_only=True)
+    featured_category_3 = serializers.IntegerField(source="featured_category_3_id", allow_null=True, read_only=True)
+
     class Meta:
         model = Shop
-        fields = ["id", "name", "slug", "heading", "description", "currency", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "heading",
+            "description",
+            "currency",
+            "profile_image_url",
+            "cover_image_url",
+            "featured_category_1",
+            "featured_category_2",
+            "featured_category_3",
+            *SHOP_CONTACT_FIELDS,
+            "show_stock_quantity",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
-class PublicShopSerializer(serializers.ModelSerializer):
+class FeaturedCategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug"]
+        read_only_fields = fields
+
+
+class PublicShopSerializer(_ShopImagesMixin, serializers.ModelSerializer):
+    featured_categories = serializers.SerializerMethodField(help_text="Up to three, in slot order.")
+
     class Meta:
         model = Shop
-        fields = ["id", "name", "slug", "heading", "description", "currency"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "heading",
+            "description",
+            "currency",
+            "profile_image_url",
+            "cover_image_url",
+            "featured_categories",
+            *SHOP_CONTACT_FIELDS,
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(FeaturedCategorySerializer(many=True))
+    def get_featured_categories(self, shop: Shop) -> list[dict[str, Any]]:
+        # select_related by the selector: no query per slot.
+        slots = (shop.featured_category_1, shop.featured_category_2, shop.featured_category_3)
+        return FeaturedCategorySerializer([category for category in slots if category is not None], many=True).data
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -142,9 +215,146 @@ class _ProductMoneyMixin(serializers.Serializer):
         return product.category.name if product.category else None
 
 
-class ProductSerializer(_ProductMoneyMixin, serializers.ModelSerializer):
+class VariantOptionSerializer(serializers.ModelSerializer):
+    sort_order = serializers.IntegerField(source="position", read_only=True)
+
+    class Meta:
+        model = ProductVariantOption
+        fields = ["id", "name", "value", "color_hex", "sort_order"]
+        read_only_fields = fields
+
+
+class VariantTypeSerializer(serializers.ModelSerializer):
+    sort_order = serializers.IntegerField(source="position", read_only=True)
+    options = VariantOptionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ProductVariantType
+        fields = ["id", "name", "input_type", "sort_order", "options"]
+        read_only_fields = fields
+
+
+class InventoryOptionSerializer(serializers.Serializer):
+    variant_type_id = serializers.IntegerField()
+    variant_type_name = serializers.CharField()
+    variant_option_id = serializers.IntegerField()
+    variant_option_name = serializers.CharField()
+
+
+def _item_options(item: ProductInventoryItem) -> list[ProductVariantOption]:
+    """The item's options in the order of the product's variant types (prefetched with their types)."""
+    return sorted(item.options.all(), key=lambda option: (option.variant_type.position, option.variant_type_id))
+
+
+class _InventoryItemMixin(serializers.Serializer):
+    option_label = serializers.SerializerMethodField(help_text='"Size: M / Color: Red", from the current names.')
+    options = serializers.SerializerMethodField()
+
+    def get_option_label(self, item: ProductInventoryItem) -> str:
+        return " / ".join(f"{option.variant_type.name}: {option.name}" for option in _item_options(item))
+
+    @extend_schema_field(InventoryOptionSerializer(many=True))
+    def get_options(self, item: ProductInventoryItem) -> list[dict[str, Any]]:
+        return [
+            {
+                "variant_type_id": option.variant_type_id,
+                "variant_type_name": option.variant_type.name,
+                "variant_option_id": option.id,
+                "variant_option_name": option.name,
+            }
+            for option in _item_options(item)
+        ]
+
+    def _product(self, item: ProductInventoryItem) -> Product:
+        return self.context["product"]
+
+
+class InventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
+    price_override = serializers.SerializerMethodField()
+    calculated_price = serializers.SerializerMethodField(help_text="What one unit costs: the override or the price.")
+
+    class Meta:
+        model = ProductInventoryItem
+        fields = [
+            "id",
+            "sku",
+            "stock_quantity",
+            "is_active",
+            "is_default",
+            "price_override",
+            "calculated_price",
+            "option_label",
+            "options",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_price_override(self, item: ProductInventoryItem) -> str | None:
+        return money(item.price_override, self._product(item).shop.currency)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_calculated_price(self, item: ProductInventoryItem) -> str | None:
+        product = self._product(item)
+        return money(unit_price(product, item), product.shop.currency)
+
+
+class PublicInventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
+    """No SKU; the exact stock only when the shop shows stock quantities."""
+
+    is_available = serializers.SerializerMethodField()
+    price = serializers.SerializerMethodField(help_text="What one unit costs (what the cart charges).")
+    currency = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductInventoryItem
+        fields = [
+            "id",
+            "is_default",
+            "is_available",
+            "price",
+            "currency",
+            "stock_quantity",
+            "option_label",
+            "options",
+        ]
+        read_only_fields = fields
+
+    def get_is_available(self, item: ProductInventoryItem) -> bool:
+        return available_quantity(self._product(item), item) != 0
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_price(self, item: ProductInventoryItem) -> str | None:
+        product = self._product(item)
+        return money(unit_price(product, item), product.shop.currency)
+
+    def get_currency(self, item: ProductInventoryItem) -> str:
+        return self._product(item).shop.currency
+
+    def to_representation(self, item: ProductInventoryItem) -> dict[str, Any]:
+        data = super().to_representation(item)
+        if not self._product(item).shop.show_stock_quantity:
+            del data["stock_quantity"]
+        return data
+
+
+class _VariantsMixin(serializers.Serializer):
+    variant_types = VariantTypeSerializer(many=True, read_only=True)
+    inventory_items = serializers.SerializerMethodField()
+    inventory_item_serializer: type[serializers.Serializer] = InventoryItemSerializer
+
+    def get_inventory_items(self, product: Product) -> list[dict[str, Any]]:
+        # Prefetched by the selectors (the public ones only prefetch active items).
+        items = product.inventory_items.all()
+        context = {**self.context, "product": product}
+        return self.inventory_item_serializer(items, many=True, context=context).data
+
+
+class ProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSerializer):
     description = serializers.CharField(source="long_description", read_only=True, help_text="= long_description")
-    in_stock = serializers.SerializerMethodField()
+    effective_stock_status = serializers.SerializerMethodField(
+        help_text="What customers see: a limited product at 0 is out_of_stock until stock returns."
+    )
+    in_stock = serializers.SerializerMethodField(help_text="Whether customers can buy it now.")
     images = ProductImageSerializer(many=True, read_only=True)
 
     class Meta:
@@ -167,24 +377,40 @@ class ProductSerializer(_ProductMoneyMixin, serializers.ModelSerializer):
             "discounted_price",
             "currency",
             "stock_quantity",
+            "stock_status",
+            "effective_stock_status",
             "in_stock",
+            "available_from",
+            "available_to",
             "images",
+            "variant_types",
+            "inventory_items",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
 
+    def get_effective_stock_status(self, product: Product) -> str:
+        return effective_stock_status(product)
+
     def get_in_stock(self, product: Product) -> bool:
-        return product.stock_quantity > 0
+        return available_quantity(product, None) != 0
+
+    @extend_schema_field(InventoryItemSerializer(many=True))
+    def get_inventory_items(self, product: Product) -> list[dict[str, Any]]:
+        return super().get_inventory_items(product)
 
 
-class PublicProductSerializer(_ProductMoneyMixin, serializers.ModelSerializer):
-    """No SKU, exact stock or status: only what a customer sees."""
+class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSerializer):
+    """No SKU or internal status: only what a customer sees. `stock_status` is the effective one; the exact
+    `stock_quantity` only when the shop shows stock quantities."""
 
     description = serializers.CharField(source="long_description", read_only=True)
     category_slug = serializers.SerializerMethodField()
+    stock_status = serializers.SerializerMethodField()
     in_stock = serializers.SerializerMethodField()
     images = PublicProductImageSerializer(many=True, read_only=True)
+    inventory_item_serializer = PublicInventoryItemSerializer
 
     class Meta:
         model = Product
@@ -203,8 +429,14 @@ class PublicProductSerializer(_ProductMoneyMixin, serializers.ModelSerializer):
             "base_price",
             "discounted_price",
             "currency",
+            "stock_status",
             "in_stock",
+            "stock_quantity",
+            "available_from",
+            "available_to",
             "images",
+            "variant_types",
+            "inventory_items",
             "created_at",
             "updated_at",
         ]
@@ -213,8 +445,21 @@ class PublicProductSerializer(_ProductMoneyMixin, serializers.ModelSerializer):
     def get_category_slug(self, product: Product) -> str | None:
         return product.category.slug if product.category else None
 
+    def get_stock_status(self, product: Product) -> str:
+        return effective_stock_status(product)
+
     def get_in_stock(self, product: Product) -> bool:
-        return product.stock_quantity > 0
+        return available_quantity(product, None) != 0
+
+    @extend_schema_field(PublicInventoryItemSerializer(many=True))
+    def get_inventory_items(self, product: Product) -> list[dict[str, Any]]:
+        return super().get_inventory_items(product)
+
+    def to_representation(self, product: Product) -> dict[str, Any]:
+        data = super().to_representation(product)
+        if not product.shop.show_stock_quantity:
+            del data["stock_quantity"]
+        return data
 
 
 class PublicProductListItemSerializer(PublicProductSerializer):

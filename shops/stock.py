@@ -33,6 +33,11 @@ def on_sale_filter(*, today: date) -> Q:
     )
 
 
+def in_stock_filter() -> Q:
+    """Products customers can buy now, as a query filter (the effective status is not out_of_stock)."""
+    return Q(stock_status=StockStatus.IN_STOCK) | Q(stock_status=StockStatus.LIMITED, stock_quantity__gt=0)
+
+
 def available_quantity(product: Product, item: ProductInventoryItem | None) -> int | None:
     """How many can be bought now: None means unlimited (stock not tracked)."""
     if product.stock_status == StockStatus.OUT_OF_STOCK or (item is not None and not item.is_active):

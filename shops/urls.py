@@ -7,6 +7,8 @@ product = "<int:shop_id>/products/<int:product_id>/"
 urlpatterns = [
     path("", owner.ShopListApi.as_view(), name="shop-list"),
     path("<int:shop_id>/", owner.ShopDetailApi.as_view(), name="shop-detail"),
+    path("<int:shop_id>/profile-image/", owner.ShopProfileImageApi.as_view(), name="shop-profile-image"),
+    path("<int:shop_id>/cover-image/", owner.ShopCoverImageApi.as_view(), name="shop-cover-image"),
     path("<int:shop_id>/categories/", owner.CategoryListApi.as_view(), name="category-list"),
     path(
         "<int:shop_id>/categories/<int:category_id>/",

@@ -5,7 +5,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from shops.models import Product, ProductStatus
+from shops.models import Product, ProductStatus, StockStatus, VariantInputType
+from shops.services.variants import MAX_INVENTORY_ITEMS, MAX_OPTIONS_PER_TYPE, MAX_VARIANT_TYPES
 
 MONEY_INPUT = {"max_digits": 12, "decimal_places": 3, "min_value": Decimal(0)}
 STATUS_ALIASES = {"inactive": ProductStatus.DRAFT}  # the existing frontend's word for "not on sale"
@@ -19,6 +20,15 @@ class ShopInputSerializer(serializers.Serializer):
     heading = serializers.CharField(max_length=255, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
     currency = serializers.CharField(min_length=3, max_length=3, required=False, help_text="ISO 4217, e.g. USD.")
+    featured_category_1 = serializers.IntegerField(required=False, allow_null=True, help_text="A category id.")
+    featured_category_2 = serializers.IntegerField(required=False, allow_null=True)
+    featured_category_3 = serializers.IntegerField(required=False, allow_null=True)
+    contact_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    contact_website = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    contact_address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    show_stock_quantity = serializers.BooleanField(required=False, help_text="Show exact stock on the storefront.")
+    # profile_image_url / cover_image_url are not accepted: images are set only by uploading them.
 
     def validate_currency(self, value: str) -> str:
         return value.upper()
@@ -30,6 +40,72 @@ class CategoryInputSerializer(serializers.Serializer):
         max_length=140, required=False, allow_blank=True, help_text="Made from the name when blank."
     )
     description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+class VariantOptionInputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    name = serializers.CharField(max_length=64, trim_whitespace=True)
+    value = serializers.CharField(max_length=128, required=False, allow_blank=True, help_text="Defaults to name.")
+    color_hex = serializers.CharField(max_length=7, required=False, allow_blank=True, help_text="#rrggbb")
+
+
+class VariantTypeInputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    name = serializers.CharField(max_length=64, trim_whitespace=True)
+    input_type = serializers.ChoiceField(choices=VariantInputType.values, required=False)
+    options = VariantOptionInputSerializer(many=True, max_length=MAX_OPTIONS_PER_TYPE)
+
+
+class IdOrName(serializers.Field):
+    """A JSON integer is an id; a JSON string is a name (of a type or option created in the same payload)."""
+
+    def to_internal_value(self, data: Any) -> int | str:
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            raise serializers.ValidationError("Give an id (a number) or a name (a string).")
+        if isinstance(data, str) and not data.strip():
+            raise serializers.ValidationError("This field may not be blank.")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class InventoryOptionInputSerializer(serializers.Serializer):
+    """`{variant_type_id, variant_option_id}`; `type_id`/`option_id` and `variant_type`/`variant_option`
+    (an id, or a name for a type or option created in the same payload) are accepted too."""
+
+    ALIASES = {
+        "variant_type": ("variant_type_id", "type_id", "variant_type"),
+        "variant_option": ("variant_option_id", "option_id", "variant_option"),
+    }
+
+    def to_internal_value(self, data: Any) -> dict[str, int | str | None]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Each option is an object {variant_type_id, variant_option_id}.")
+        parsed: dict[str, int | str | None] = {}
+        for target, names in self.ALIASES.items():
+            given = [name for name in names if data.get(name) is not None]
+            parsed[target] = IdOrName().to_internal_value(data[given[0]]) if given else None
+            if parsed[target] is not None and given[0].endswith("_id") and not isinstance(parsed[target], int):
+                if not str(parsed[target]).isdigit():
+                    raise serializers.ValidationError({given[0]: "A valid integer is required."})
+                parsed[target] = int(str(parsed[target]))
+        return parsed
+
+
+class InventoryItemInputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    sku = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    stock_quantity = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
+    price_override = serializers.DecimalField(**MONEY_INPUT, required=False, allow_null=True)
+    is_active = serializers.BooleanField(required=False)
+    is_default = serializers.BooleanField(required=False)
+    options = InventoryOptionInputSerializer(many=True, required=False, max_length=MAX_VARIANT_TYPES + 1)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("sku") is None:
+            attrs.pop("sku", None)
+        return attrs
 
 
 class ProductInputSerializer(serializers.Serializer):
@@ -53,6 +129,23 @@ class ProductInputSerializer(serializers.Serializer):
     base_price = serializers.DecimalField(**MONEY_INPUT, required=False)
     discounted_price = serializers.DecimalField(**MONEY_INPUT, required=False, allow_null=True)
     stock_quantity = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
+    stock_status = serializers.ChoiceField(
+        choices=StockStatus.values, required=False, help_text="in_stock (not tracked), limited (tracked), out_of_stock"
+    )
+    available_from = serializers.DateField(required=False, allow_null=True)
+    available_to = serializers.DateField(required=False, allow_null=True)
+    currency = serializers.CharField(
+        min_length=3, max_length=3, required=False, help_text="Optional; must be the shop's currency."
+    )
+    variant_types = VariantTypeInputSerializer(
+        many=True, required=False, max_length=MAX_VARIANT_TYPES + 1, help_text="Replaces all variant types."
+    )
+    inventory_items = InventoryItemInputSerializer(
+        many=True, required=False, max_length=MAX_INVENTORY_ITEMS, help_text="Replaces all inventory items."
+    )
+
+    def validate_currency(self, value: str) -> str:
+        return value.upper()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         product: Product | None = self.context.get("product")

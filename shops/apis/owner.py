@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.apis import IMAGE_UPLOAD_REQUEST, uploaded_file
+from accounts.plans import PlanLimitReached
 from api.pagination import OptionalPagination
 from api.schema import PAGE_PARAMETERS, filter_parameters
 from shops import selectors
@@ -32,6 +34,11 @@ from shops.services import shops as shop_services
 ERRORS = {400: None, 401: None, 404: None}
 
 
+def plan_limit_response(error: PlanLimitReached) -> Response:
+    """`{"detail": "Shop limit reached for your plan ('free').", "max_shops": 1}`, as the frontend reads it."""
+    return Response({"detail": error.message, **error.extra}, status=status.HTTP_400_BAD_REQUEST)
+
+
 def _paginated(view: APIView, request: Request, queryset: Any, serializer_class: type) -> Response:
     paginator = OptionalPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
@@ -50,8 +57,11 @@ class ShopListApi(APIView):
     def post(self, request: Request) -> Response:
         data = ShopInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        shop = shop_services.shop_create(owner=request.user, **data.validated_data)
-        return Response(ShopSerializer(shop).data, status=status.HTTP_201_CREATED)
+        try:
+            shop = shop_services.shop_create(owner=request.user, **data.validated_data)
+        except PlanLimitReached as error:
+            return plan_limit_response(error)
+        return Response(ShopSerializer(shop, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class ShopDetailApi(APIView):
@@ -60,7 +70,7 @@ class ShopDetailApi(APIView):
 
     @extend_schema(responses={200: ShopSerializer, 401: None, 404: None})
     def get(self, request: Request, shop_id: int) -> Response:
-        return Response(ShopSerializer(self._shop(request, shop_id)).data)
+        return Response(ShopSerializer(self._shop(request, shop_id), context={"request": request}).data)
 
     @extend_schema(request=ShopInputSerializer, responses={200: ShopSerializer, **ERRORS})
     def put(self, request: Request, shop_id: int) -> Response:
@@ -75,12 +85,44 @@ class ShopDetailApi(APIView):
         data = ShopInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         shop = shop_services.shop_update(shop=shop, data=data.validated_data)
-        return Response(ShopSerializer(shop).data)
+        return Response(ShopSerializer(shop, context={"request": request}).data)
 
     @extend_schema(responses={204: None, 401: None, 404: None})
     def delete(self, request: Request, shop_id: int) -> Response:
         shop_services.shop_delete(shop=self._shop(request, shop_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _ShopImageApi(APIView):
+    """Upload the shop's image (JPEG, PNG, WebP or GIF) in the multipart field `file` or `image`; the
+    previous one is deleted."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    kind: shop_services.ShopImageKind
+
+    @extend_schema(
+        request=IMAGE_UPLOAD_REQUEST,
+        responses={
+            200: inline_serializer("ShopEnvelope", {"shop": ShopSerializer()}),
+            400: None,
+            401: None,
+            404: None,
+            503: None,
+        },
+    )
+    def post(self, request: Request, shop_id: int) -> Response:
+        shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        upload, field = uploaded_file(request)
+        shop = shop_services.shop_image_set(shop=shop, kind=self.kind, file=upload, field=field)
+        return Response({"shop": ShopSerializer(shop, context={"request": request}).data})
+
+
+class ShopProfileImageApi(_ShopImageApi):
+    kind = "profile_image"
+
+
+class ShopCoverImageApi(_ShopImageApi):
+    kind = "cover_image"
 
 
 class CategoryListApi(APIView):
@@ -146,7 +188,10 @@ class ProductListApi(APIView):
         shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
         data = ProductInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        product = product_services.product_create(shop=shop, data=data.validated_data)
+        try:
+            product = product_services.product_create(shop=shop, data=data.validated_data)
+        except PlanLimitReached as error:
+            return plan_limit_response(error)
         product = selectors.product_get_for_owner(shop=shop, product_id=product.id)
         return Response(ProductSerializer(product, context={"request": request}).data, status=status.HTTP_201_CREATED)
 

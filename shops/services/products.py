@@ -6,11 +6,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.plans import check_can_add_product
 from shops.currencies import amount_fits_currency, currency_exponent
 from shops.models import Category, Product, Shop
 from shops.services.categories import category_get_or_create_by_name
 from shops.services.uniqueness import TakenCheck, save_unique, save_with_generated_slug
+from shops.services.variants import product_variants_sync
 from shops.slugs import normalize_given_slug, slug_from
+from shops.stock import refresh_product_stock
 
 SLUG_MAX = Product._meta.get_field("slug").max_length
 EDITABLE_FIELDS = (
@@ -23,6 +26,9 @@ EDITABLE_FIELDS = (
     "price",
     "compare_at_price",
     "stock_quantity",
+    "stock_status",
+    "available_from",
+    "available_to",
 )
 
 
@@ -80,52 +86,60 @@ def _apply(product: Product, data: dict[str, Any]) -> None:
         product.category = category
 
 
-def _validate(product: Product) -> None:
+def _validate(product: Product, data: dict[str, Any]) -> None:
+    currency = data.get("currency")
+    if currency is not None and currency != product.shop.currency:
+        raise ValidationError({"currency": f"Products are priced in the shop's currency, {product.shop.currency}."})
+    if product.available_from and product.available_to and product.available_to < product.available_from:
+        raise ValidationError({"available_to": "available_to must not be before available_from."})
     product.full_clean(validate_unique=False, validate_constraints=False)
     _check_money(product, product.shop.currency)
 
 
-@transaction.atomic
-def product_create(*, shop: Shop, data: dict[str, Any]) -> Product:
-    """`data` holds EDITABLE_FIELDS plus optional `category_id` or `category_name`. Slug and missing fields
-    get defaults; a slug made from the name gets a -2, -3... suffix when taken."""
-    product = Product(shop=shop)
-    _apply(product, data)
-    if data.get("slug"):
-        product.slug = normalize_given_slug(data["slug"], max_length=SLUG_MAX)
-        _validate(product)
-        save_unique(product, _taken_checks(product))
-        return product
-    product.slug = "placeholder"
-    _validate(product)
-    return save_with_generated_slug(
-        product,
-        base=slug_from(product.name, max_length=SLUG_MAX, fallback="product"),
-        taken_in=lambda: Product.objects.filter(shop=shop),
-        max_length=SLUG_MAX,
-        checks=_taken_checks(product)[1:],
-    )
-
-
-@transaction.atomic
-def product_update(*, product: Product, data: dict[str, Any]) -> Product:
-    """Changes only the fields present in `data`; an empty slug is made again from the name."""
-    product = Product.objects.select_for_update().select_related("shop").get(id=product.id)
-    _apply(product, data)
-    if "slug" in data and not data["slug"]:
-        _validate(product)
-        return save_with_generated_slug(
+def _save(product: Product, data: dict[str, Any], *, regenerate_slug: bool) -> Product:
+    if regenerate_slug:
+        save_with_generated_slug(
             product,
             base=slug_from(product.name, max_length=SLUG_MAX, fallback="product"),
             taken_in=lambda: Product.objects.filter(shop_id=product.shop_id).exclude(id=product.id),
             max_length=SLUG_MAX,
             checks=_taken_checks(product)[1:],
         )
+    else:
+        save_unique(product, _taken_checks(product))
+    product_variants_sync(
+        product=product, variant_types=data.get("variant_types"), inventory_items=data.get("inventory_items")
+    )
+    refresh_product_stock(product)
+    return product
+
+
+@transaction.atomic
+def product_create(*, shop: Shop, data: dict[str, Any]) -> Product:
+    """`data` holds EDITABLE_FIELDS, optional `category_id` or `category_name`, `currency` (must be the
+    shop's), `variant_types` and `inventory_items` (see `shops.services.variants`). Slug and missing fields
+    get defaults; a slug made from the name gets a -2, -3... suffix when taken. Refused when the owner's plan
+    allows no more products in the shop: the shop's row is locked before counting, so concurrent creates
+    cannot both take the last slot. Any error leaves nothing written."""
+    shop = Shop.objects.select_for_update().select_related("owner").get(id=shop.id)
+    check_can_add_product(user=shop.owner, current=Product.objects.filter(shop=shop).count())
+    product = Product(shop=shop)
+    _apply(product, data)
+    product.slug = normalize_given_slug(data["slug"], max_length=SLUG_MAX) if data.get("slug") else "placeholder"
+    _validate(product, data)
+    return _save(product, data, regenerate_slug=not data.get("slug"))
+
+
+@transaction.atomic
+def product_update(*, product: Product, data: dict[str, Any]) -> Product:
+    """Changes only the fields present in `data` (`variant_types` and `inventory_items` replace the full
+    sets when present); an empty slug is made again from the name. Any error leaves nothing written."""
+    product = Product.objects.select_for_update().select_related("shop").get(id=product.id)
+    _apply(product, data)
     if data.get("slug"):
         product.slug = normalize_given_slug(data["slug"], max_length=SLUG_MAX)
-    _validate(product)
-    save_unique(product, _taken_checks(product))
-    return product
+    _validate(product, data)
+    return _save(product, data, regenerate_slug="slug" in data and not data["slug"])
 
 
 @transaction.atomic

@@ -1,18 +1,34 @@
 """Shop writes."""
 
-from typing import Any
+from typing import IO, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from accounts.plans import check_can_add_shop
+from images.storage import delete_objects_on_commit, discard_objects, release_objects
+from images.uploads import store_uploaded_image
 from shops.currencies import amount_fits_currency
-from shops.models import Product, Shop
+from shops.models import Category, Product, ProductInventoryItem, Shop
 from shops.services.uniqueness import save_unique, save_with_generated_slug
 from shops.slugs import normalize_given_slug, slug_from
 
 SLUG_MAX = Shop._meta.get_field("slug").max_length
-EDITABLE_FIELDS = ("name", "slug", "heading", "description", "currency")
+FEATURED_FIELDS = ("featured_category_1", "featured_category_2", "featured_category_3")
+CONTACT_FIELDS = ("contact_email", "contact_phone", "contact_website", "contact_address")
+EDITABLE_FIELDS = (
+    "name",
+    "slug",
+    "heading",
+    "description",
+    "currency",
+    *CONTACT_FIELDS,
+    "show_stock_quantity",
+    *FEATURED_FIELDS,
+)
+IMAGE_FOLDER = "shop_images"
+ShopImageKind = Literal["profile_image", "cover_image"]
 
 
 def _slug_taken_check(shop: Shop) -> list[Any]:
@@ -25,11 +41,40 @@ def _slug_taken_check(shop: Shop) -> list[Any]:
     ]
 
 
+def _apply(shop: Shop, changes: dict[str, Any]) -> None:
+    """Set the plain fields of `changes`; featured categories (ids or None) must be this shop's own."""
+    for field, value in changes.items():
+        if field in FEATURED_FIELDS:
+            continue
+        setattr(shop, field, value)
+    featured = {field: changes[field] for field in FEATURED_FIELDS if field in changes}
+    wanted = {category_id for category_id in featured.values() if category_id is not None}
+    own = set()
+    if shop.id and wanted:
+        own = set(Category.objects.filter(shop_id=shop.id, id__in=wanted).values_list("id", flat=True))
+    errors = {
+        field: "This shop has no category with this id."
+        for field, category_id in featured.items()
+        if category_id is not None and category_id not in own
+    }
+    if errors:
+        raise ValidationError(errors)
+    for field, category_id in featured.items():
+        setattr(shop, f"{field}_id", category_id)
+
+
 @transaction.atomic
-def shop_create(
-    *, owner: User, name: str, slug: str = "", heading: str = "", description: str = "", currency: str = "USD"
-) -> Shop:
-    shop = Shop(owner=owner, name=name, heading=heading, description=description, currency=currency)
+def shop_create(*, owner: User, name: str, **fields: Any) -> Shop:
+    """`fields` are optional EDITABLE_FIELDS. Refused when the owner's plan allows no more shops: the owner's
+    row is locked before counting, so concurrent creates cannot both take the last slot."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"shop_create() got unexpected fields {sorted(unknown)}")
+    owner = User.objects.select_for_update().get(id=owner.id)
+    check_can_add_shop(user=owner, current=Shop.objects.filter(owner=owner).count())
+    slug = fields.pop("slug", "")
+    shop = Shop(owner=owner, name=name)
+    _apply(shop, fields)
     if slug:
         shop.slug = normalize_given_slug(slug, max_length=SLUG_MAX)
         shop.full_clean(validate_unique=False, validate_constraints=False)
@@ -50,8 +95,7 @@ def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
     """Change the fields of EDITABLE_FIELDS found in `data`. An empty slug is made again from the name."""
     changes = {field: value for field, value in data.items() if field in EDITABLE_FIELDS}
     shop = Shop.objects.select_for_update().get(id=shop.id)
-    for field, value in changes.items():
-        setattr(shop, field, value)
+    _apply(shop, {field: value for field, value in changes.items() if field != "slug"})
     if "currency" in changes:
         _check_prices_fit_currency(shop)
     regenerate_slug = "slug" in changes and not changes["slug"]
@@ -70,11 +114,33 @@ def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
 
 
 def _check_prices_fit_currency(shop: Shop) -> None:
-    for price, compare_at in Product.objects.filter(shop=shop).values_list("price", "compare_at_price").iterator():
-        for amount in (price, compare_at):
+    message = f"Some product prices have more decimals than {shop.currency} allows; change them first."
+    amounts = Product.objects.filter(shop=shop).values_list("price", "compare_at_price")
+    overrides = ProductInventoryItem.objects.filter(product__shop=shop, price_override__isnull=False)
+    for row in [*amounts.iterator(), *overrides.values_list("price_override").iterator()]:
+        for amount in row:
             if amount is not None and not amount_fits_currency(amount, shop.currency):
-                message = f"Some product prices have more decimals than {shop.currency} allows; change them first."
                 raise ValidationError({"currency": message})
+
+
+def shop_image_set(*, shop: Shop, kind: ShopImageKind, file: IO[bytes], field: str = "file") -> Shop:
+    """Validate and store the shop's profile or cover image under `{root}/shop_images/`; the previous image
+    is deleted once the row is saved. Either both are written or neither (a storage failure is a 503 with
+    nothing saved). Call it outside a transaction."""
+    stored = store_uploaded_image(file=file, folder=IMAGE_FOLDER, field=field, with_renditions=False)
+    try:
+        with transaction.atomic():
+            # The row lock orders concurrent uploads, so each replaced object is deleted exactly once.
+            locked = Shop.objects.select_for_update().get(id=shop.id)
+            previous = getattr(locked, kind).name
+            setattr(locked, kind, stored.name)
+            locked.save(update_fields=[kind, "updated_at"])
+            release_objects(stored.names)
+            delete_objects_on_commit([previous])
+    except BaseException:
+        discard_objects(stored.names)
+        raise
+    return locked
 
 
 @transaction.atomic

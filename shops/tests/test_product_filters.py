@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 
-from shops.models import Product, ProductStatus, Shop
+from shops.models import Product, ProductStatus, Shop, StockStatus
 from shops.tests.factories import CategoryFactory, ProductFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 
 # name, sku, price, stock, category, status, short description, long description; created in this order.
+# Stock is tracked (limited) for all of them.
 CATALOGUE = [
     ("Wooden Train", "TOY-1", "8", 3, "toys", ProductStatus.ACTIVE, "Beech wood train", ""),
     ("Rubber Duck", "TOY-2", "2.50", 0, "toys", ProductStatus.ACTIVE, "", "Yellow duck for the bath"),
@@ -35,6 +36,7 @@ def catalogue(shop: Shop) -> dict[str, Any]:
             name=name,
             sku=sku,
             price=Decimal(price),
+            stock_status=StockStatus.LIMITED,  # tracked: in_stock follows the quantity
             stock_quantity=stock,
             category=categories[category] if category else None,
             status=status,

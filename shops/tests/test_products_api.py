@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from shops.models import Category, Product, ProductStatus, Shop
+from shops.models import Category, Product, ProductStatus, Shop, StockStatus
 from shops.tests.factories import CategoryFactory, ProductFactory, ShopFactory
 from shops.tests.snapshots import as_json, catalogue_rows
 
@@ -59,8 +59,14 @@ def test_create_product_returns_it_with_both_price_vocabularies(owner_client, sh
         "discounted_price": "8.00",
         "currency": "USD",
         "stock_quantity": 3,
+        "stock_status": "in_stock",
+        "effective_stock_status": "in_stock",
         "in_stock": True,
+        "available_from": None,
+        "available_to": None,
         "images": [],
+        "variant_types": [],
+        "inventory_items": [],
         "created_at": as_json(product.created_at),
         "updated_at": as_json(product.updated_at),
     }
@@ -94,8 +100,14 @@ def test_create_product_with_only_a_price_has_no_discount(owner_client, shop) ->
         "discounted_price": None,
         "currency": "USD",
         "stock_quantity": 0,
-        "in_stock": False,
+        "stock_status": "in_stock",
+        "effective_stock_status": "in_stock",
+        "in_stock": True,
+        "available_from": None,
+        "available_to": None,
         "images": [],
+        "variant_types": [],
+        "inventory_items": [],
         "created_at": as_json(product.created_at),
         "updated_at": as_json(product.updated_at),
     }
@@ -390,7 +402,8 @@ def test_create_product_ignores_shop_and_read_only_fields_in_the_payload(owner_c
     product = Product.objects.get()
     assert (product.shop_id, product.stock_quantity) == (shop.id, 0)
     assert product.id != 9999
-    assert (response.json()["shop"], response.json()["in_stock"]) == (shop.id, False)
+    # in_stock is computed: an untracked product (the default stock_status) is always in stock.
+    assert (response.json()["shop"], response.json()["in_stock"]) == (shop.id, True)
 
 
 # Read, update, delete
@@ -406,6 +419,7 @@ def test_get_product_returns_it(owner_client, shop) -> None:
         sku="T-1",
         status=ProductStatus.DRAFT,
         price=Decimal("4.5"),
+        stock_status=StockStatus.LIMITED,
         stock_quantity=0,
     )
 
@@ -431,8 +445,14 @@ def test_get_product_returns_it(owner_client, shop) -> None:
         "discounted_price": None,
         "currency": "USD",
         "stock_quantity": 0,
+        "stock_status": "limited",
+        "effective_stock_status": "out_of_stock",
         "in_stock": False,
+        "available_from": None,
+        "available_to": None,
         "images": [],
+        "variant_types": [],
+        "inventory_items": [],
         "created_at": as_json(product.created_at),
         "updated_at": as_json(product.updated_at),
     }
@@ -450,6 +470,7 @@ def test_patch_product_changes_only_the_given_fields(owner_client, shop) -> None
         long_description="Long.",
         price=Decimal("8"),
         compare_at_price=Decimal("10"),
+        stock_status=StockStatus.LIMITED,
         stock_quantity=4,
     )
 
@@ -638,8 +659,14 @@ def test_put_product_sets_the_given_fields(owner_client, shop) -> None:
         "discounted_price": "20.00",
         "currency": "USD",
         "stock_quantity": 7,
+        "stock_status": "in_stock",
+        "effective_stock_status": "in_stock",
         "in_stock": True,
+        "available_from": None,
+        "available_to": None,
         "images": [],
+        "variant_types": [],
+        "inventory_items": [],
         "created_at": as_json(product.created_at),
         "updated_at": as_json(product.updated_at),
     }

@@ -1,20 +1,24 @@
-"""The product lists cost the same few queries for one product or a page of thirty."""
+"""The product lists cost the same few queries for one product or a page of thirty, each with images,
+variant types, options and inventory items."""
 
 import pytest
 
-from shops.models import Product, ProductImage, Shop
+from shops.models import Product, ProductImage, ProductInventoryItem, ProductVariantOption, ProductVariantType, Shop
 from shops.tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
-# Token lookup (2), shop, count, products with category and shop, photos.
-OWNER_LIST_QUERIES = 6
-# Shop, count, products with category and shop, photos.
-PUBLIC_LIST_QUERIES = 4
+# Variant types, their options, inventory items, the items' options with their types.
+VARIANT_QUERIES = 4
+# Token lookup (2), shop, count, products with category and shop, photos, variants.
+OWNER_LIST_QUERIES = 6 + VARIANT_QUERIES
+# Shop, count, products with category and shop, photos, variants.
+PUBLIC_LIST_QUERIES = 4 + VARIANT_QUERIES
 
 
 def stock(shop: Shop, count: int) -> list[Product]:
-    """`count` active products, each in a category of its own and with two photos."""
+    """`count` active products, each in a category of its own, with two photos, two variant types of two
+    options each and an inventory item per combination."""
     products = []
     for _ in range(count):
         product = ProductFactory(shop=shop, category=CategoryFactory(shop=shop))
@@ -28,6 +32,22 @@ def stock(shop: Shop, count: int) -> list[Product]:
                 content_type="image/jpeg",
                 size=1,
             )
+        sizes = ProductVariantType.objects.create(product=product, name="Size", position=0)
+        colors = ProductVariantType.objects.create(product=product, name="Color", position=1, input_type="color")
+        size_options = [ProductVariantOption.objects.create(variant_type=sizes, name=n) for n in ("S", "M")]
+        color_options = [
+            ProductVariantOption.objects.create(variant_type=colors, name=n, color_hex=h)
+            for n, h in (("Red", "#ff0000"), ("Blue", "#0000ff"))
+        ]
+        for position, (size, color) in enumerate((s, c) for s in size_options for c in color_options):
+            item = ProductInventoryItem.objects.create(
+                product=product,
+                option_key="-".join(str(i) for i in sorted((size.id, color.id))),
+                stock_quantity=position,
+                position=position,
+                is_default=position == 0,
+            )
+            item.options.set([size, color])
         products.append(product)
     return products
 
@@ -46,6 +66,8 @@ def test_owner_product_list_queries_do_not_grow_with_the_page(
     items = response.json() if not params else response.json()["results"]
     assert len(items) == count
     assert [len(item["images"]) for item in items] == [2] * count
+    assert [len(item["inventory_items"]) for item in items] == [4] * count
+    assert {item["inventory_items"][3]["option_label"] for item in items} == {"Size: M / Color: Blue"}
 
 
 @pytest.mark.parametrize("count", [1, 30])
@@ -60,14 +82,15 @@ def test_public_product_list_queries_do_not_grow_with_the_page(
     assert response.status_code == 200
     assert response.json()["count"] == count
     assert [item["primary_image"]["position"] for item in response.json()["results"]] == [0] * count
+    assert [len(item["variant_types"]) for item in response.json()["results"]] == [2] * count
 
 
 @pytest.mark.parametrize("count", [1, 30])
 def test_shop_page_queries_do_not_grow_with_the_products(api_client, shop, django_assert_num_queries, count) -> None:
     stock(shop, count)
 
-    # Shop, products with category and shop, photos.
-    with django_assert_num_queries(3):
+    # Shop with its featured categories, products with category and shop, photos, variants.
+    with django_assert_num_queries(3 + VARIANT_QUERIES):
         response = api_client.get(f"/api/v1/shops/slug/{shop.slug}/")
 
     assert response.status_code == 200

@@ -17,6 +17,28 @@ def detail(shop: Shop) -> str:
     return f"{SHOPS}{shop.id}/"
 
 
+# What a shop shows before its images, featured categories and contact details are set.
+UNSET_EXTRAS = {
+    "profile_image_url": None,
+    "cover_image_url": None,
+    "featured_category_1": None,
+    "featured_category_2": None,
+    "featured_category_3": None,
+    "contact_email": "",
+    "contact_phone": "",
+    "contact_website": "",
+    "contact_address": "",
+    "show_stock_quantity": False,
+}
+
+
+@pytest.fixture(autouse=True)
+def _unlimited_plan(user) -> None:
+    """These tests are about shops, not plan limits (see test_plans.py): the caller may open many."""
+    user.account_type = "enterprise"
+    user.save(update_fields=["account_type"])
+
+
 def shop_body(shop: Shop) -> dict:
     shop.refresh_from_db()
     return {
@@ -26,6 +48,7 @@ def shop_body(shop: Shop) -> dict:
         "heading": shop.heading,
         "description": shop.description,
         "currency": shop.currency,
+        **UNSET_EXTRAS,
         "created_at": as_json(shop.created_at),
         "updated_at": as_json(shop.updated_at),
     }
@@ -49,6 +72,7 @@ def test_create_shop_returns_the_new_shop_owned_by_the_caller(owner_client, user
         "heading": "Fresh every day",
         "description": "Bread and milk.",
         "currency": "EUR",
+        **UNSET_EXTRAS,
         "created_at": as_json(shop.created_at),
         "updated_at": as_json(shop.updated_at),
     }

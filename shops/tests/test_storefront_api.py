@@ -7,6 +7,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from shops.models import Product, ProductImage, ProductStatus, Shop
+from shops.stock import available_quantity, effective_stock_status
 from shops.tests.factories import CategoryFactory, ProductFactory, ShopFactory
 from shops.tests.snapshots import as_json
 
@@ -27,7 +28,12 @@ LIST_ITEM_KEYS = {
     "base_price",
     "discounted_price",
     "currency",
+    "stock_status",
     "in_stock",
+    "available_from",
+    "available_to",
+    "variant_types",
+    "inventory_items",
     "primary_image",
     "created_at",
     "updated_at",
@@ -56,7 +62,12 @@ def list_item(product: Product, *, primary_image: dict | None = None) -> dict:
         "base_price": f"{(product.compare_at_price or product.price):.2f}",
         "discounted_price": None if product.compare_at_price is None else f"{product.price:.2f}",
         "currency": "USD",
-        "in_stock": product.stock_quantity > 0,
+        "stock_status": effective_stock_status(product),
+        "in_stock": available_quantity(product, None) != 0,
+        "available_from": None,
+        "available_to": None,
+        "variant_types": [],
+        "inventory_items": [],
         "primary_image": primary_image,
         "created_at": as_json(product.created_at),
         "updated_at": as_json(product.updated_at),
@@ -100,6 +111,13 @@ def test_shop_page_shows_the_shop_and_its_active_products_newest_first(api_clien
         "heading": "",
         "description": "",
         "currency": "USD",
+        "profile_image_url": None,
+        "cover_image_url": None,
+        "featured_categories": [],
+        "contact_email": "",
+        "contact_phone": "",
+        "contact_website": "",
+        "contact_address": "",
         "products": [list_item(storefront_products["newer"]), list_item(storefront_products["older"])],
     }
 
