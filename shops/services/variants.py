@@ -159,9 +159,15 @@ def _sync_types(product: Product, payload: list[dict[str, Any]]) -> _Catalogue:
         for position, entry in enumerate(options):
             option_id = entry.get("id")
             option = current[option_id] if option_id is not None else ProductVariantOption(variant_type=variant_type)
+            # A kept option keeps what the entry leaves out; a value that was just the name follows the name.
+            value_was_name = option.value == option.name
             option.name = entry["name"].strip()
-            option.value = entry.get("value") or option.name
-            option.color_hex = (entry.get("color_hex") or "").lower()
+            if entry.get("value"):
+                option.value = entry["value"]
+            elif option_id is None or value_was_name or not option.value:
+                option.value = option.name
+            if "color_hex" in entry or option_id is None:
+                option.color_hex = (entry.get("color_hex") or "").lower()
             option.position = position
             (kept_options if option_id is not None else created_options).append(option)
             catalogue.options[variant_type.id].append(option)
