@@ -108,7 +108,8 @@ class PublicShopSerializer(_ShopImagesMixin, serializers.ModelSerializer):
     def get_featured_categories(self, shop: Shop) -> list[dict[str, Any]]:
         # select_related by the selector: no query per slot.
         slots = (shop.featured_category_1, shop.featured_category_2, shop.featured_category_3)
-        return FeaturedCategorySerializer([category for category in slots if category is not None], many=True).data
+        featured = {category.id: category for category in slots if category is not None}  # once each, in order
+        return FeaturedCategorySerializer(list(featured.values()), many=True).data
 
 
 class CategorySerializer(serializers.ModelSerializer):
