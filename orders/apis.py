@@ -6,7 +6,7 @@ needed nor CSRF-checked there, and a stale one never gets in the way."""
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -34,6 +34,13 @@ class Conflict(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {"variant_type_id": {"type": "integer"}, "variant_option_id": {"type": "integer"}},
+        "description": "Also spelled {type_id, option_id} or {variant_type, variant_option}.",
+    }
+)
 class VariantChoiceField(serializers.Field):
     """`{variant_type_id, variant_option_id}`, also spelled `{type_id, option_id}` or
     `{variant_type, variant_option}` -> (type id, option id)."""
@@ -87,7 +94,7 @@ class CartApi(APIView):
 class CartItemAddApi(CartApi):
     throttle_classes = [CartWriteThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class CartItemAddInputSerializer(serializers.Serializer):
         cart_token = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
         product_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
         product_slug = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
@@ -99,6 +106,8 @@ class CartItemAddApi(CartApi):
             if data.get("product_id") is None and not data.get("product_slug"):
                 raise serializers.ValidationError({"product_id": ["Give product_id or product_slug."]})
             return data
+
+    InputSerializer = CartItemAddInputSerializer
 
     @extend_schema(
         request=InputSerializer,
@@ -129,8 +138,10 @@ class CartItemDetailApi(CartApi):
 
     throttle_classes = [CartWriteThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class CartItemUpdateInputSerializer(serializers.Serializer):
         quantity = serializers.IntegerField(min_value=1, max_value=cart_services.MAX_LINE_QUANTITY)
+
+    InputSerializer = CartItemUpdateInputSerializer
 
     @extend_schema(request=InputSerializer, responses={200: CartSerializer, 400: None, 404: None, 429: None})
     def patch(self, request: Request, token: str, item_id: int) -> Response:
@@ -148,7 +159,7 @@ class CartItemDetailApi(CartApi):
 class CartCheckoutApi(CartApi):
     throttle_classes = [CheckoutThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class CheckoutInputSerializer(serializers.Serializer):
         customer_name = serializers.CharField(max_length=255)
         customer_email = serializers.EmailField()
         customer_phone = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=32)
@@ -156,6 +167,8 @@ class CartCheckoutApi(CartApi):
         shipping_address = AddressField(required=False, allow_null=True)
         billing_address = AddressField(required=False, allow_null=True)
         idempotency_key = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
+
+    InputSerializer = CheckoutInputSerializer
 
     @extend_schema(
         request=InputSerializer,
@@ -201,8 +214,10 @@ class OrderListApi(APIView):
 
 
 class OrderDetailApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class OrderStatusInputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=OrderStatus.choices)
+
+    InputSerializer = OrderStatusInputSerializer
 
     def _order(self, request: Request, shop_id: int, order_id: int) -> Any:
         shop = shop_selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)

@@ -173,6 +173,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # Several models have a `status`: name each choice set, so the schema's enums do not collide.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "CartStatusEnum": "orders.models.CartStatus",
+    },
 }
 
 # CORS: only the frontend and the listed origins, with credentials (the auth cookie).

@@ -71,7 +71,9 @@ def variant_product(*, shop, sizes=("S", "M"), colours=("Red", "Blue"), stock=5,
     product = ProductFactory(shop=shop, price=price, stock_status="limited", stock_quantity=0, **fields)
     size = VariantTypeFactory(product=product, name="Size", position=0)
     colour = VariantTypeFactory(product=product, name="Colour", position=1)
-    size_options = {name: VariantOptionFactory(variant_type=size, name=name, position=i) for i, name in enumerate(sizes)}
+    size_options = {
+        name: VariantOptionFactory(variant_type=size, name=name, position=i) for i, name in enumerate(sizes)
+    }
     colour_options = {
         name: VariantOptionFactory(variant_type=colour, name=name, position=i) for i, name in enumerate(colours)
     }
