@@ -404,3 +404,14 @@ def test_defect_23_option_labels_are_never_stale(owner_client, shop) -> None:
     ]
     assert body["stock_quantity"] == product.stock_quantity
     assert Decimal(body["price"]) == product.price
+
+
+def test_defect_24_the_shop_page_is_capped_and_the_paginated_list_has_the_rest(api_client, shop, settings) -> None:
+    settings.UNPAGINATED_LIST_LIMIT = 2
+    ProductFactory.create_batch(3, shop=shop)
+
+    page = api_client.get(f"/api/v1/shops/slug/{shop.slug}/")
+    listed = api_client.get(f"/api/v1/shops/slug/{shop.slug}/products/", {"page_size": 2, "page": 2})
+
+    assert len(page.json()["products"]) == 2
+    assert (listed.json()["count"], len(listed.json()["results"])) == (3, 1)
