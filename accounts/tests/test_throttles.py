@@ -28,6 +28,8 @@ def test_throttle_rates_are_the_documented_defaults() -> None:
         "login_client": "20/min",
         "login_identifier": "5/min",
         "register": "10/hour",
+        "cart": "120/min",
+        "checkout": "10/min",
     }
 
 
