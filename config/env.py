@@ -50,6 +50,7 @@ KNOWN_VARIABLES = (
     "THROTTLE_LOGIN_IDENTIFIER",
     "THROTTLE_REGISTER",
     "TEST_DATABASE_NAME",
+    "BENCH_RUNS",
 )
 
 env = environ.Env()
