@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test lint format migrate check-deploy clean
+.PHONY: run test lint format migrate check-deploy bench-images clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ check-deploy: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(openssl rand -hex 40) \
 	ALLOWED_HOSTS=api.example.com POSTGRES_DB=shop POSTGRES_USER=shop POSTGRES_HOST=db.example.com \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Image pipeline figures and ratios (not a test): prints a table and writes bench-results/images.md.
+bench-images: $(INSTALLED)
+	$(BIN)/python bench/images.py
 
 clean:
 	rm -rf $(VENV) .devdata .pytest_cache .ruff_cache

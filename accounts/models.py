@@ -7,8 +7,14 @@ from django.db import models
 from django.db.models.functions import Lower
 
 
+class UsernameValidator(UnicodeUsernameValidator):
+    # No "@": login takes a username or an email in one field, and an "@" always means an email.
+    regex = r"^[\w.+-]+\Z"
+    message = "Enter a valid username: letters, digits and . + - _ only (no @ or spaces)."
+
+
 def validate_username_has_no_at_sign(value: str) -> None:
-    # Login takes a username or an email in one field: an "@" always means an email.
+    # Kept for the first migration, which names it.
     if "@" in value:
         raise ValidationError("A username cannot contain '@'.", code="invalid")
 
@@ -25,7 +31,7 @@ class User(AbstractUser):
         max_length=150,
         unique=True,
         help_text="150 characters or fewer: letters, digits and . + - _ (no @).",
-        validators=[UnicodeUsernameValidator(), validate_username_has_no_at_sign],
+        validators=[UsernameValidator()],
         error_messages={"unique": "A user with that username already exists."},
     )
     email = models.EmailField("email address", max_length=254)

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import IO
 
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -63,6 +64,7 @@ def user_authenticate(*, request: HttpRequest, identifier: str, password: str) -
     user = authenticate(request, username=identifier, password=password)
     if user is None:
         raise ValidationError(INVALID_CREDENTIALS, code="invalid_credentials")
+    update_last_login(None, user)
     return user
 
 

@@ -38,6 +38,9 @@ KNOWN_VARIABLES = (
     "IMAGE_MAX_BYTES",
     "IMAGE_MAX_PIXELS",
     "PRODUCT_IMAGE_LIMIT",
+    "IMAGE_RENDITION_WIDTHS",
+    "STALE_UPLOAD_MINUTES",
+    "DIRECT_UPLOAD_EXPIRY_SECONDS",
     "UNPAGINATED_LIST_LIMIT",
     "REDIS_URL",
     "AUTH_COOKIE",
@@ -49,6 +52,7 @@ KNOWN_VARIABLES = (
     "THROTTLE_CART",
     "THROTTLE_CHECKOUT",
     "TEST_DATABASE_NAME",
+    "BENCH_RUNS",
 )
 
 env = environ.Env()
@@ -126,7 +130,8 @@ def spaces_storage_options() -> dict[str, object]:
         # Product photos are public: the storefront links them directly.
         "default_acl": "public-read",
         "querystring_auth": False,
-        "file_overwrite": False,
+        # Every name has 128 random bits: skipping the existence check saves a HEAD request per object.
+        "file_overwrite": True,
         "object_parameters": {"CacheControl": env.str("SPACES_CACHE_CONTROL", default="public, max-age=86400")},
         "signature_version": "s3v4",
         # Fail fast when the bucket is unreachable: the client gets a 503 instead of a hung worker.

@@ -22,3 +22,7 @@ urlpatterns = [
 if settings.DEBUG:
     # The dev server serves uploads from local storage (no bucket configured).
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Errors outside DRF's views (an unhandled exception, a bad request) are JSON too.
+handler400 = "rest_framework.exceptions.bad_request"
+handler500 = "rest_framework.exceptions.server_error"

@@ -9,6 +9,8 @@ import struct
 from PIL import Image
 
 JPEG_KEPT_APP_MARKERS = {0xE0, 0xE2, 0xEE}  # APP0 JFIF, APP2 ICC profile, APP14 Adobe colour transform
+# APP2 also carries the MPF index of a multi-picture file and FlashPix data: only ICC_PROFILE segments stay.
+JPEG_ICC_SIGNATURE = b"ICC_PROFILE\x00"
 ORIENTATION_TAG = 0x0112
 
 
@@ -18,9 +20,35 @@ def _exif_orientation_only(orientation: int) -> bytes:
     return exif.tobytes()
 
 
+def _is_kept_jpeg_segment(marker: int, segment: bytes) -> bool:
+    if marker == 0xFE:  # comment
+        return False
+    if not 0xE0 <= marker <= 0xEF:
+        return True
+    if marker == 0xE2:
+        return segment[4 : 4 + len(JPEG_ICC_SIGNATURE)] == JPEG_ICC_SIGNATURE
+    return marker in JPEG_KEPT_APP_MARKERS
+
+
+def _end_of_entropy_coded_data(data: bytes, position: int) -> int:
+    """The position of the first marker after the scan data starting at `position` (inside scan data 0xFF
+    is followed only by a stuffed 0x00 or a restart marker)."""
+    while True:
+        position = data.find(b"\xff", position)
+        if position < 0 or position + 1 >= len(data):
+            return -1
+        following = data[position + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+            position += 1 if following == 0xFF else 2
+            continue
+        return position
+
+
 def strip_jpeg(data: bytes, *, orientation: int) -> bytes | None:
-    """Drop APP1 (EXIF, XMP), APP13 (IPTC), comments and vendor segments. An orientation other than 1
-    survives as an EXIF block holding that one tag, so the photo still shows upright without re-encoding."""
+    """Drop APP1 (EXIF, XMP), APP13 (IPTC), comments, vendor segments, and everything after the first
+    picture (the further pictures of a multi-picture file and vendor trailers carry their own EXIF). An
+    orientation other than 1 survives as an EXIF block holding that one tag, so the photo still shows
+    upright without re-encoding."""
     if data[:2] != b"\xff\xd8":
         return None
     out = bytearray(b"\xff\xd8")
@@ -28,30 +56,35 @@ def strip_jpeg(data: bytes, *, orientation: int) -> bytes | None:
         payload = _exif_orientation_only(orientation)
         out += b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
     position = 2
-    while position + 4 <= len(data):
+    while position + 2 <= len(data):
         if data[position] != 0xFF:
             return None
         marker = data[position + 1]
         if marker == 0xFF:  # fill byte
             position += 1
             continue
-        if marker == 0xDA:  # start of scan: the rest is image data
-            out += data[position:]
+        if marker == 0xD9:  # end of image: the first picture is complete
+            out += b"\xff\xd9"
             return bytes(out)
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:
             out += data[position : position + 2]
             position += 2
             continue
+        if position + 4 > len(data):
+            return None
         (length,) = struct.unpack(">H", data[position + 2 : position + 4])
         segment = data[position : position + 2 + length]
         if len(segment) != 2 + length:
             return None
-        is_app = 0xE0 <= marker <= 0xEF
-        if marker == 0xFE or (is_app and marker not in JPEG_KEPT_APP_MARKERS):
-            position += 2 + length
-            continue
-        out += segment
+        if _is_kept_jpeg_segment(marker, segment):
+            out += segment
         position += 2 + length
+        if marker == 0xDA:  # start of scan: copy its entropy-coded data up to the next marker
+            end = _end_of_entropy_coded_data(data, position)
+            if end < 0:
+                return None
+            out += data[position:end]
+            position = end
     return None
 
 

@@ -139,3 +139,11 @@ def test_failed_logins_hash_the_password_once_whether_or_not_the_account_exists(
 
     assert hashed == ["guess-one", "guess-two"]
     assert AuthToken.objects.count() == 0
+
+
+def test_login_records_last_login(api_client, user) -> None:
+    assert user.last_login is None
+    response = api_client.post("/api/v1/auth/login/", {"identifier": user.username, "password": PASSWORD})
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.last_login is not None

@@ -62,7 +62,9 @@ def test_field_validation_rejects_a_username_with_an_at_sign() -> None:
     with pytest.raises(ValidationError) as error:
         User(username="bob@home", email="bob@example.com", password="x").full_clean()
 
-    assert error.value.message_dict == {"username": ["A username cannot contain '@'."]}
+    assert error.value.message_dict == {
+        "username": ["Enter a valid username: letters, digits and . + - _ only (no @ or spaces)."]
+    }
 
 
 def test_a_new_user_is_on_the_free_plan_and_reads_as_its_username() -> None:

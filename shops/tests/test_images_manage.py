@@ -1,6 +1,7 @@
 """Listing, editing, deleting and reordering product images; who may touch them; concurrent uploads.
 
-Images are made through the real upload service, so every row has its object in the real bucket."""
+Images are made through the real upload service, so every row has its objects (the original and its
+renditions) in the real bucket."""
 
 import threading
 from typing import Any
@@ -14,10 +15,13 @@ from django.db import connections, transaction
 from django.test import override_settings
 
 from conftest import image_bytes
+from images.models import PendingDeletion
+from images.uploads import StoredImage
 from shops.models import Product, ProductImage
 from shops.services import images as image_services
 from shops.services.images import product_image_delete, product_image_upload
 from shops.tests.factories import ProductFactory, ShopFactory
+from shops.tests.stored_images import object_keys, s3_url
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +65,11 @@ def key(bucket: Any, image: ProductImage) -> str:
     return f"{bucket.root}/{image.image.name}"
 
 
+def keys_of(bucket: Any, *images: ProductImage) -> set[str]:
+    """The keys of the originals and renditions of `images`."""
+    return {key for image in images for key in object_keys(bucket, image)}
+
+
 def positions(product: Product) -> list[tuple[int, int]]:
     return list(ProductImage.objects.filter(product=product).order_by("position").values_list("id", "position"))
 
@@ -68,6 +77,8 @@ def positions(product: Product) -> list[tuple[int, int]]:
 def body(image: ProductImage, bucket: Any, **changes: Any) -> dict[str, Any]:
     """The API's representation of `image` (with `changes`), spelled out from the row."""
     image.refresh_from_db()
+    ((width, rendition),) = image.renditions.items()  # 16 pixels wide: one rendition, at 16
+    rendition_url = s3_url(bucket, f"{bucket.root}/{rendition}")
     return {
         "id": image.id,
         "url": f"{settings.STORAGES['default']['OPTIONS']['endpoint_url']}/{bucket.name}/{key(bucket, image)}",
@@ -79,6 +90,10 @@ def body(image: ProductImage, bucket: Any, **changes: Any) -> dict[str, Any]:
         "height": image.height,
         "content_type": image.content_type,
         "size": image.size,
+        "renditions": {width: rendition_url},
+        "srcset": f"{rendition_url} {width}w",
+        "dominant_color": image.dominant_color,
+        "placeholder": image.placeholder,
         "created_at": image.created_at.isoformat().replace("+00:00", "Z"),
         **changes,
     }
@@ -184,10 +199,11 @@ def test_delete_removes_the_row_now_and_the_object_after_commit(
     assert (response.status_code, response.content) == (204, b"")
     assert positions(product) == [(first.id, 0), (last.id, 1)]
     # Not committed yet: the object is still there, so a rollback would leave row and object together.
-    assert bucket.keys() == {key(bucket, image) for image in images}
+    assert bucket.keys() == keys_of(bucket, *images)
     assert len(callbacks) == 1
     callbacks[0]()
-    assert bucket.keys() == {key(bucket, first), key(bucket, last)}
+    assert bucket.keys() == keys_of(bucket, first, last)
+    assert PendingDeletion.objects.count() == 0
 
 
 def test_deleting_the_primary_image_makes_the_next_one_primary(
@@ -206,14 +222,14 @@ def test_deleting_the_primary_image_makes_the_next_one_primary(
         (images[1].id, 0, True),
         (images[2].id, 1, False),
     ]
-    assert bucket.keys() == {key(bucket, images[1]), key(bucket, images[2])}
+    assert bucket.keys() == keys_of(bucket, images[1], images[2])
 
 
 def test_delete_rolled_back_keeps_row_and_object(
     product: Product, images: list[ProductImage], bucket: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     before = positions(product)
-    keys = {key(bucket, image) for image in images}
+    keys = keys_of(bucket, *images)
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -244,10 +260,11 @@ def test_deleting_the_product_deletes_the_objects_of_its_images(
 
     assert response.status_code == 204
     assert set(ProductImage.objects.values_list("id", flat=True)) == {image.id for image in kept}
-    assert bucket.keys() == {key(bucket, image) for image in [*images, *kept]}  # not before the commit
+    assert bucket.keys() == keys_of(bucket, *images, *kept)  # not before the commit
     for callback in callbacks:
         callback()
-    assert bucket.keys() == {key(bucket, image) for image in kept}
+    assert bucket.keys() == keys_of(bucket, *kept)
+    assert PendingDeletion.objects.count() == 0
 
 
 def test_deleting_the_shop_deletes_the_objects_of_all_its_images(
@@ -260,14 +277,15 @@ def test_deleting_the_shop_deletes_the_objects_of_all_its_images(
 ) -> None:
     sibling_images = [add_image(ProductFactory(shop=product.shop)) for _ in range(2)]
     kept = add_image(other_product)
-    assert len(bucket.keys()) == len(images) + len(sibling_images) + 1
+    assert len(bucket.keys()) == 2 * (len(images) + len(sibling_images) + 1)  # each an original and a rendition
 
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.delete(f"/api/v1/shops/{product.shop_id}/")
 
     assert response.status_code == 204
     assert list(ProductImage.objects.values_list("id", flat=True)) == [kept.id]
-    assert bucket.keys() == {key(bucket, kept)}
+    assert bucket.keys() == keys_of(bucket, kept)
+    assert PendingDeletion.objects.count() == 0
 
 
 # Reordering
@@ -375,7 +393,8 @@ def _assert_unchanged(product: Product, images: list[ProductImage], bucket: Any)
     assert list(ProductImage.objects.order_by("id").values_list("alt_text", flat=True)) == [
         image.alt_text for image in images
     ]
-    assert bucket.keys() == {key(bucket, image) for image in images}
+    assert bucket.keys() == keys_of(bucket, *images)
+    assert PendingDeletion.objects.count() == 0
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -458,17 +477,17 @@ def test_a_missing_image_is_not_found(owner_client: Any, product: Product, image
 
 
 def _upload_at_once(product: Product, count: int) -> tuple[list[ProductImage], list[BaseException]]:
-    """`count` threads upload to `product`; each waits after storing its object until all have stored theirs,
+    """`count` threads upload to `product`; each waits after storing its objects until all have stored theirs,
     so they reach the database together."""
     all_stored = threading.Barrier(count, timeout=20)
-    real_store_image = image_services.store_image
+    real_store = image_services.store_uploaded_image
     results: list[ProductImage] = []
     errors: list[BaseException] = []
 
-    def store_then_wait(**kwargs: Any) -> str:
-        name = real_store_image(**kwargs)
+    def store_then_wait(**kwargs: Any) -> StoredImage:
+        stored = real_store(**kwargs)
         all_stored.wait()
-        return name
+        return stored
 
     def upload(n: int) -> None:
         try:
@@ -479,7 +498,7 @@ def _upload_at_once(product: Product, count: int) -> tuple[list[ProductImage], l
         finally:
             connections.close_all()
 
-    with mock.patch.object(image_services, "store_image", store_then_wait):
+    with mock.patch.object(image_services, "store_uploaded_image", store_then_wait):
         threads = [threading.Thread(target=upload, args=(n,)) for n in range(count)]
         for thread in threads:
             thread.start()
@@ -495,7 +514,8 @@ def test_concurrent_uploads_to_one_product_get_consecutive_positions(product: Pr
     assert errors == []
     assert sorted(image.position for image in results) == [0, 1]
     assert sorted(ProductImage.objects.filter(product=product).values_list("position", flat=True)) == [0, 1]
-    assert bucket.keys() == {key(bucket, image) for image in results}
+    assert bucket.keys() == keys_of(bucket, *results)
+    assert PendingDeletion.objects.count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -508,4 +528,5 @@ def test_concurrent_uploads_past_the_limit_store_only_the_winner(product: Produc
     assert isinstance(error, ValidationError)
     assert error.message_dict == {"file": ["A product can have at most 1 images; delete one first."]}
     assert list(ProductImage.objects.values_list("id", "position")) == [(results[0].id, 0)]
-    assert bucket.keys() == {key(bucket, results[0])}
+    assert bucket.keys() == keys_of(bucket, results[0])  # the loser's objects were deleted
+    assert PendingDeletion.objects.count() == 0

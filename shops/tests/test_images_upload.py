@@ -1,5 +1,5 @@
-"""POST .../images/upload/ against the real bucket: what is stored and returned, and that a refused or failed
-upload writes nothing (no ProductImage row, no object)."""
+"""POST .../images/upload/ against the real bucket: what is stored (the original and its renditions) and returned,
+and that a refused or failed upload writes nothing (no ProductImage row, no object, no journal entry)."""
 
 import io
 import re
@@ -21,9 +21,18 @@ from storages.backends.s3 import S3Storage
 
 from config.env import spaces_storage_options
 from conftest import image_bytes
+from images.models import PendingDeletion
 from shops.models import Product, ProductImage
 from shops.services.images import product_image_upload
 from shops.tests.factories import ProductFactory
+from shops.tests.stored_images import (
+    object_keys,
+    placeholder_size,
+    rendition_urls,
+    s3_url,
+    split_keys,
+    srcset,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,14 +64,6 @@ def upload(
 ) -> Any:
     file = SimpleUploadedFile(name, data, content_type=content_type)
     return client.post(upload_url(product), {field: file, **form}, format="multipart")
-
-
-def key_pattern(root: str, extension: str) -> str:
-    return rf"{re.escape(root)}/product_images/[0-9a-f]{{32}}\.{extension}"
-
-
-def s3_url(bucket: Any, key: str) -> str:
-    return f"{settings.STORAGES['default']['OPTIONS']['endpoint_url']}/{bucket.name}/{key}"
 
 
 def api_datetime(value: Any) -> str:
@@ -97,6 +98,7 @@ def png_claiming_size(width: int, height: int) -> bytes:
 def assert_nothing_stored(bucket: Any) -> None:
     assert ProductImage.objects.count() == 0
     assert bucket.keys() == set()
+    assert PendingDeletion.objects.count() == 0
 
 
 # The happy path
@@ -111,8 +113,7 @@ def test_upload_in_field_file_stores_the_image_and_returns_it(
 
     assert response.status_code == 201
     row = ProductImage.objects.get()
-    (key,) = bucket.keys()
-    assert re.fullmatch(key_pattern(bucket.root, "jpg"), key)
+    key, renditions = split_keys(bucket, "jpg", [64])  # narrower than every configured width: one at 64
     assert response.json() == {
         "id": row.id,
         "url": s3_url(bucket, key),
@@ -124,9 +125,15 @@ def test_upload_in_field_file_stores_the_image_and_returns_it(
         "height": 48,
         "content_type": "image/jpeg",
         "size": len(data),
+        "renditions": {"64": s3_url(bucket, renditions[64])},
+        "srcset": f"{s3_url(bucket, renditions[64])} 64w",
+        "dominant_color": "#ca1e1e",
+        "placeholder": row.placeholder,
         "created_at": api_datetime(row.created_at),
     }
+    assert placeholder_size(row.placeholder) == ("WEBP", (16, 12))
     assert (row.product_id, row.image.name) == (product.id, key.removeprefix(f"{bucket.root}/"))
+    assert row.renditions == {"64": renditions[64].removeprefix(f"{bucket.root}/")}
     head = bucket.head(key)
     assert (head["ContentType"], head["CacheControl"], head["ContentLength"]) == (
         "image/jpeg",
@@ -134,6 +141,7 @@ def test_upload_in_field_file_stores_the_image_and_returns_it(
         len(data),
     )
     assert fetch_anonymously(response.json()["url"]) == (data, "image/jpeg")
+    assert PendingDeletion.objects.count() == 0
 
 
 def test_upload_in_field_image_stores_the_image_and_returns_it(
@@ -145,8 +153,7 @@ def test_upload_in_field_image_stores_the_image_and_returns_it(
 
     assert response.status_code == 201
     row = ProductImage.objects.get()
-    (key,) = bucket.keys()
-    assert re.fullmatch(key_pattern(bucket.root, "png"), key)
+    key, renditions = split_keys(bucket, "png", [20])
     assert response.json() == {
         "id": row.id,
         "url": s3_url(bucket, key),
@@ -158,8 +165,13 @@ def test_upload_in_field_image_stores_the_image_and_returns_it(
         "height": 30,
         "content_type": "image/png",
         "size": len(data),
+        "renditions": rendition_urls(bucket, renditions),
+        "srcset": srcset(bucket, renditions),
+        "dominant_color": "#c81e1e",
+        "placeholder": row.placeholder,
         "created_at": api_datetime(row.created_at),
     }
+    assert placeholder_size(row.placeholder) == ("WEBP", (16, 24))
     assert bucket.head(key)["ContentType"] == "image/png"
     assert fetch_anonymously(response.json()["url"]) == (data, "image/png")
 
@@ -188,11 +200,23 @@ def test_upload_accepts_each_supported_format(
 
     assert response.status_code == 201
     body = response.json()
-    assert (body["content_type"], body["width"], body["height"], body["size"]) == (content_type, 33, 11, len(data))
-    (key,) = bucket.keys()
-    assert re.fullmatch(key_pattern(bucket.root, extension), key)
+    key, renditions = split_keys(bucket, extension, [33])
+    original = bucket.get(key)
+    assert (body["content_type"], body["width"], body["height"], body["size"]) == (
+        content_type,
+        33,
+        11,
+        len(original),
+    )
+    assert body["renditions"] == rendition_urls(bucket, renditions)
     assert bucket.head(key)["ContentType"] == content_type
-    assert bucket.get(key) == data
+    assert bucket.head(renditions[33])["ContentType"] == "image/webp"
+    if fmt == "GIF":  # re-encoded by libvips: the same picture, not the same bytes
+        with Image.open(io.BytesIO(original)) as stored, Image.open(io.BytesIO(data)) as sent:
+            assert (stored.format, stored.size) == ("GIF", (33, 11))
+            assert stored.convert("RGB").getpixel((16, 5)) == sent.convert("RGB").getpixel((16, 5))
+    else:  # nothing to strip: stored as sent
+        assert original == data
     assert ProductImage.objects.get().content_type == content_type
 
 
@@ -205,8 +229,7 @@ def test_upload_stores_the_detected_format_not_the_claimed_one(
 
     assert response.status_code == 201
     assert response.json()["content_type"] == "image/png"
-    (key,) = bucket.keys()
-    assert re.fullmatch(key_pattern(bucket.root, "png"), key)
+    key, _ = split_keys(bucket, "png", [8])
     assert response.json()["url"] == s3_url(bucket, key)
     assert bucket.head(key)["ContentType"] == "image/png"
     assert fetch_anonymously(response.json()["url"]) == (data, "image/png")
@@ -224,10 +247,17 @@ def test_upload_stores_a_multi_picture_jpeg_from_a_camera_as_jpeg(
 
     assert response.status_code == 201
     body = response.json()
-    assert (body["content_type"], body["width"], body["height"], body["size"]) == ("image/jpeg", 40, 30, len(data))
-    (key,) = bucket.keys()
-    assert re.fullmatch(key_pattern(bucket.root, "jpg"), key)
-    assert fetch_anonymously(body["url"]) == (data, "image/jpeg")
+    key, _ = split_keys(bucket, "jpg", [40])
+    assert body["url"] == s3_url(bucket, key)
+    stored, content_type = fetch_anonymously(body["url"])
+    # Only the first picture is kept: the others carry their own EXIF.
+    assert (body["content_type"], body["width"], body["height"], body["size"]) == ("image/jpeg", 40, 30, len(stored))
+    assert content_type == "image/jpeg"
+    assert b"MPF\x00" not in stored  # the index of the dropped pictures went with them
+    assert len(stored) < len(data)
+    with Image.open(io.BytesIO(stored)) as picture:
+        assert (picture.format, picture.size, getattr(picture, "n_frames", 1)) == ("JPEG", (40, 30), 1)
+        assert picture.convert("RGB").getpixel((20, 15)) == first.getpixel((20, 15))
 
 
 @override_settings(FILE_UPLOAD_MAX_MEMORY_SIZE=0)
@@ -239,7 +269,7 @@ def test_upload_spooled_to_a_temporary_file_is_stored_whole(
     response = upload(owner_client, product, data, name="big.png", content_type="image/png")
 
     assert response.status_code == 201
-    assert len(bucket.keys()) == 1
+    split_keys(bucket, "png", [160])
     assert fetch_anonymously(response.json()["url"]) == (data, "image/png")
 
 
@@ -249,8 +279,7 @@ def test_upload_never_uses_the_client_file_name(
     response = upload(owner_client, product, make_image("JPEG"), name="../../etc/passwd.jpg")
 
     assert response.status_code == 201
-    (key,) = bucket.keys()
-    assert re.fullmatch(key_pattern(bucket.root, "jpg"), key)
+    split_keys(bucket, "jpg", [64])
 
 
 def test_each_upload_comes_last_in_order(owner_client: Any, product: Product, bucket: Any, make_image: Any) -> None:
@@ -266,7 +295,10 @@ def test_each_upload_comes_last_in_order(owner_client: Any, product: Product, bu
         (first.json()["id"], 0),
         (second.json()["id"], 1),
     ]
-    assert len(bucket.keys("product_images")) == 2
+    assert bucket.keys("product_images") == {
+        key for image in ProductImage.objects.all() for key in object_keys(bucket, image)
+    }
+    assert len(bucket.keys("product_images")) == 4
 
 
 # Refused uploads: a 400 naming the field, and nothing written
@@ -409,8 +441,9 @@ def test_upload_past_the_product_image_limit_is_refused(
         {field: ["A product can have at most 2 images; delete one first."]},
     )
     assert sorted(ProductImage.objects.values_list("id", flat=True)) == [first.json()["id"], second.json()["id"]]
-    assert len(stored) == 2
+    assert len(stored) == 4  # two originals and one rendition each
     assert bucket.keys() == stored
+    assert PendingDeletion.objects.count() == 0
 
 
 def test_the_image_limit_is_per_product(owner_client: Any, product: Product, bucket: Any, make_image: Any) -> None:
@@ -452,7 +485,7 @@ def test_upload_whose_reply_times_out_after_storing_deletes_the_object(
         response = upload(owner_client, product, make_image("JPEG"))
 
     assert (response.status_code, response.json()) == (503, {"detail": UNAVAILABLE})
-    assert len(stored) == 1
+    assert len(stored) == 1  # the first object (the original) reached the bucket, then the reply timed out
     assert_nothing_stored(bucket)
 
 
@@ -474,7 +507,7 @@ def test_upload_whose_row_cannot_be_saved_deletes_the_stored_object(
     ):
         product_image_upload(product=product, file=file)
 
-    assert len(saved_names) == 1  # the object was stored before the row failed
+    assert len(saved_names) == 2  # the original and its rendition were stored before the row failed
     assert_nothing_stored(bucket)
 
 
@@ -506,9 +539,9 @@ def test_upload_url_uses_the_public_base_url(
 
     assert (options["custom_domain"], options["url_protocol"]) == ("cdn.example.com/assets", "https:")
     assert response.status_code == 201
-    (key,) = bucket.keys()
-    assert re.fullmatch(key_pattern(bucket.root, "webp"), key)
+    key, renditions = split_keys(bucket, "webp", [64])
     assert response.json()["url"] == f"https://cdn.example.com/assets/{key}"
+    assert response.json()["renditions"] == {"64": f"https://cdn.example.com/assets/{renditions[64]}"}
     assert [image["url"] for image in listed.json()] == [f"https://cdn.example.com/assets/{key}"]
 
 
@@ -527,7 +560,8 @@ def test_upload_to_a_custom_domain_storage_gives_urls_on_that_domain(
         url = image_storage.object_url(image.image.name)
 
     assert url == f"https://cdn.example.com/assets/{bucket.root}/{image.image.name}"
-    assert bucket.keys() == {f"{bucket.root}/{image.image.name}"}
+    assert bucket.keys() == object_keys(bucket, image)
+    assert len(image.object_names) == 2
 
 
 def test_upload_without_a_bucket_writes_to_the_local_file_system(
@@ -549,7 +583,7 @@ def test_upload_without_a_bucket_writes_to_the_local_file_system(
 
     with override_settings(STORAGES=local):
         response = upload(owner_client, product, data)
-        (stored,) = (tmp_path / "product_images").iterdir()
+        stored, rendition = sorted((tmp_path / "product_images").iterdir(), key=lambda path: len(path.name))
         stored_bytes = stored.read_bytes()
         with django_capture_on_commit_callbacks(execute=True):
             deleted = owner_client.delete(
@@ -558,7 +592,9 @@ def test_upload_without_a_bucket_writes_to_the_local_file_system(
 
     assert response.status_code == 201
     assert re.fullmatch(r"[0-9a-f]{32}\.jpg", stored.name)
+    assert re.fullmatch(rf"{stored.stem}_w12_[0-9a-f]{{6}}\.webp", rendition.name)
     assert response.json()["url"] == f"http://testserver/media/uploads/product_images/{stored.name}"
+    assert response.json()["renditions"] == {"12": f"http://testserver/media/uploads/product_images/{rendition.name}"}
     assert stored_bytes == data
     assert deleted.status_code == 204
     assert list((tmp_path / "product_images").iterdir()) == []

@@ -183,6 +183,10 @@ def test_public_product_list_shows_only_the_primary_photo(api_client, shop) -> N
                 "is_primary": True,
                 "width": 4,
                 "height": 3,
+                "renditions": {},
+                "srcset": "",
+                "dominant_color": "",
+                "placeholder": "",
             },
         )
     ]

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): `make bench-images`. They print figures and ratios and write bench-results/."""

@@ -1,0 +1,250 @@
+"""The lossless metadata strippers: which JPEG segments, PNG chunks and WebP chunks are kept or dropped, that
+the pixels are untouched, and that input they cannot strip safely gives None."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image, ImageCms, PngImagePlugin
+
+from images.metadata import strip_jpeg, strip_png, strip_webp
+
+ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+SERIAL = b"SN-0042"
+
+
+def exif_bytes(orientation: int = 1) -> bytes:
+    exif = Image.Exif()
+    exif[0xA431] = SERIAL.decode()
+    exif.get_ifd(0x8825)[2] = (48.0, 51.0, 24.0)
+    if orientation != 1:
+        exif[0x0112] = orientation
+    return exif.tobytes()
+
+
+def segment(marker: int, payload: bytes) -> bytes:
+    return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def jpeg_markers(data: bytes) -> list[tuple[int, bytes]]:
+    """(marker, first bytes of the payload) of each segment before the first scan."""
+    markers = []
+    position = 2
+    while data[position + 1] != 0xDA:
+        marker = data[position + 1]
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        markers.append((marker, data[position + 4 : position + 4 + min(length - 2, 12)]))
+        position += 2 + length
+    return markers
+
+
+def jpeg(**save: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.effect_noise((64, 48), 50).convert("RGB").save(buffer, format="JPEG", **save)
+    return buffer.getvalue()
+
+
+def jpeg_with_everything() -> bytes:
+    data = jpeg(exif=exif_bytes(), icc_profile=ICC)
+    extra = (
+        segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta/>")
+        + segment(0xED, b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x00")
+        + segment(0xFE, b"a comment")
+        + segment(0xE2, b"FPXR\x00\x00 flashpix")
+        + segment(0xEB, b"HDR vendor data")
+        + segment(0xEE, b"Adobe\x00\x64\x00\x00\x00\x00\x01")
+    )
+    return data[:2] + extra + data[2:]
+
+
+def pixels(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGB").tobytes()
+
+
+# JPEG
+
+
+def test_strip_jpeg_keeps_jfif_icc_and_adobe_and_drops_the_rest() -> None:
+    data = jpeg_with_everything()
+
+    stripped = strip_jpeg(data, orientation=1)
+
+    assert stripped is not None
+    kept_app = [(marker, start) for marker, start in jpeg_markers(stripped) if 0xE0 <= marker <= 0xEF]
+    assert kept_app == [
+        (0xEE, b"Adobe\x00d\x00\x00\x00\x00\x01"),
+        (0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01"),
+        (0xE2, b"ICC_PROFILE\x00"),
+    ]
+    assert all(marker != 0xFE for marker, _ in jpeg_markers(stripped))
+    for secret in (SERIAL, b"http://ns.adobe.com/xap", b"Photoshop 3.0", b"a comment", b"FPXR", b"HDR vendor"):
+        assert secret not in stripped
+    assert pixels(stripped) == pixels(data)
+    with Image.open(io.BytesIO(stripped)) as image:
+        assert (dict(image.getexif()), image.info["icc_profile"]) == ({}, ICC)
+
+
+def test_strip_jpeg_leaves_a_jpeg_without_metadata_byte_for_byte() -> None:
+    for data in (jpeg(), jpeg(progressive=True), jpeg(restart_marker_blocks=1), jpeg(icc_profile=ICC)):
+        assert strip_jpeg(data, orientation=1) == data
+
+
+def test_strip_jpeg_keeps_an_orientation_as_the_only_exif_tag() -> None:
+    data = jpeg(exif=exif_bytes(orientation=8))
+
+    stripped = strip_jpeg(data, orientation=8)
+
+    assert stripped is not None
+    assert SERIAL not in stripped
+    with Image.open(io.BytesIO(stripped)) as image:
+        assert (dict(image.getexif()), image.getexif().get_ifd(0x8825)) == ({0x0112: 8}, {})
+    assert pixels(stripped) == pixels(data)
+
+
+def test_strip_jpeg_keeps_only_the_first_picture_of_a_multi_picture_file() -> None:
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (16, 8), (255, 0, 0)), Image.new("RGB", (16, 8), (0, 0, 255))
+    first.save(buffer, format="MPO", save_all=True, append_images=[second], exif=exif_bytes())
+    data = buffer.getvalue()
+
+    stripped = strip_jpeg(data, orientation=1)
+
+    assert stripped is not None
+    assert (SERIAL in stripped, b"MPF\x00" in stripped, stripped.endswith(b"\xff\xd9")) == (False, False, True)
+    with Image.open(io.BytesIO(stripped)) as image:
+        assert (image.format, getattr(image, "n_frames", 1)) == ("JPEG", 1)
+        assert image.convert("RGB").getpixel((8, 4)) == (254, 0, 0)
+
+
+def test_strip_jpeg_drops_a_trailer_after_the_picture() -> None:
+    data = jpeg()
+
+    assert strip_jpeg(data + b"vendor trailer with " + SERIAL, orientation=1) == data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"\x89PNG\r\n\x1a\n", id="not-a-jpeg"),
+        pytest.param(jpeg()[:200], id="cut-in-the-headers"),
+        pytest.param(jpeg()[: len(jpeg()) // 2], id="cut-in-the-scan"),
+        pytest.param(b"\xff\xd8garbage" * 10, id="garbage-after-soi"),
+        pytest.param(b"\xff\xd8" + segment(0xE1, b"Exif\x00\x00")[:5], id="segment-longer-than-the-file"),
+    ],
+)
+def test_strip_jpeg_of_malformed_input_is_none(data: bytes) -> None:
+    assert strip_jpeg(data, orientation=1) is None
+
+
+# PNG
+
+
+def png_chunks(data: bytes) -> list[bytes]:
+    chunks, position = [], 8
+    while position < len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        chunks.append(data[position + 4 : position + 8])
+        position += 12 + length
+    return chunks
+
+
+def png_with_everything() -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Jane")
+    info.add_text("Comment", "zipped " * 20, zip=True)
+    info.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta/>")
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(buffer, format="PNG", pnginfo=info, exif=exif_bytes(), icc_profile=ICC)
+    data = buffer.getvalue()
+    time = b"tIME" + struct.pack(">HBBBBB", 2026, 1, 2, 3, 4, 5)
+    time_chunk = struct.pack(">I", 7) + time + struct.pack(">I", zlib.crc32(time))
+    return data[:33] + time_chunk + data[33:]
+
+
+def test_strip_png_drops_exif_text_and_time_chunks_and_keeps_the_rest() -> None:
+    data = png_with_everything()
+    assert {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME", b"iCCP"} <= set(png_chunks(data))
+
+    stripped = strip_png(data)
+
+    assert stripped is not None
+    assert png_chunks(stripped) == [b"IHDR", b"iCCP", b"IDAT", b"IEND"]
+    assert pixels(stripped) == pixels(data)
+    with Image.open(io.BytesIO(stripped)) as image:
+        assert (image.info, dict(image.getexif())) == ({"icc_profile": ICC}, {})
+
+
+def test_strip_png_leaves_a_png_without_metadata_byte_for_byte() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGBA", (5, 5), (1, 2, 3, 4)).save(buffer, format="PNG")
+
+    assert strip_png(buffer.getvalue()) == buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"\xff\xd8\xff", id="not-a-png"),
+        pytest.param(png_with_everything()[:-12], id="no-iend"),
+        pytest.param(png_with_everything()[:60], id="chunk-longer-than-the-file"),
+    ],
+)
+def test_strip_png_of_malformed_input_is_none(data: bytes) -> None:
+    assert strip_png(data) is None
+
+
+# WebP
+
+
+def webp_chunks(data: bytes) -> list[bytes]:
+    chunks, position = [], 12
+    while position < len(data):
+        (length,) = struct.unpack("<I", data[position + 4 : position + 8])
+        chunks.append(data[position : position + 4])
+        position += 8 + length + (length & 1)
+    return chunks
+
+
+def webp(**save: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.effect_noise((32, 16), 50).convert("RGB").save(buffer, format="WEBP", **save)
+    return buffer.getvalue()
+
+
+def test_strip_webp_drops_exif_and_xmp_and_clears_their_flags() -> None:
+    data = webp(exif=exif_bytes(), xmp=b"<x:xmpmeta/>", icc_profile=ICC)
+    assert webp_chunks(data) == [b"VP8X", b"ICCP", b"VP8 ", b"EXIF", b"XMP "]
+    assert data[20] & 0x0C == 0x0C
+
+    stripped = strip_webp(data)
+
+    assert stripped is not None
+    assert webp_chunks(stripped) == [b"VP8X", b"ICCP", b"VP8 "]
+    assert stripped[20] & 0x0C == 0  # the VP8X flags no longer announce EXIF or XMP
+    assert stripped[20] & 0x20 == 0x20  # ... but still the ICC profile
+    assert struct.unpack("<I", stripped[4:8])[0] == len(stripped) - 8
+    assert pixels(stripped) == pixels(data)
+    with Image.open(io.BytesIO(stripped)) as image:
+        assert (image.info["icc_profile"], dict(image.getexif()), "xmp" in image.info) == (ICC, {}, False)
+
+
+def test_strip_webp_leaves_a_webp_without_metadata_byte_for_byte() -> None:
+    data = webp()
+
+    assert strip_webp(data) == data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"RIFF\x00\x00\x00\x00WAVE", id="not-a-webp"),
+        pytest.param(webp(exif=exif_bytes())[:-10], id="chunk-longer-than-the-file"),
+    ],
+)
+def test_strip_webp_of_malformed_input_is_none(data: bytes) -> None:
+    assert strip_webp(data) is None
