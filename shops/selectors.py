@@ -4,7 +4,7 @@ queries for one row or a hundred. Owner selectors scope to the owner: another us
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -76,6 +76,11 @@ def product_get_for_owner(*, shop: Shop, product_id: int) -> Product:
     return get_object_or_404(_with_catalogue_relations(Product.objects.filter(shop=shop)), id=product_id)
 
 
+def product_get_for_owner_plain(*, shop: Shop, product_id: int) -> Product:
+    """The product row alone (with its shop), for endpoints that do not show the product."""
+    return get_object_or_404(Product.objects.select_related("shop"), shop=shop, id=product_id)
+
+
 def product_image_list(*, product: Product) -> QuerySet[ProductImage]:
     return ProductImage.objects.filter(product=product).order_by("position", "id")
 
@@ -101,7 +106,21 @@ def _on_sale(shop: Shop) -> QuerySet[Product]:
 
 
 def product_list_public(*, shop: Shop, filters: Any = None) -> QuerySet[Product]:
-    return _filtered(PublicProductFilter, filters, _on_sale(shop).order_by("-created_at", "-id"))
+    """The storefront grid: each product with its images and whether it has variants (an annotation, not a
+    query). Two queries for any page size, after the count."""
+    products = (
+        Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop=shop)
+        .select_related("category", "shop")
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+        .annotate(has_variants=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))))
+        .order_by("-created_at", "-id")
+    )
+    return _filtered(PublicProductFilter, filters, products)
+
+
+def product_list_public_with_variants(*, shop: Shop) -> QuerySet[Product]:
+    """The shop page of the existing frontend: every on-sale product with its variants and active items."""
+    return _on_sale(shop).order_by("-created_at", "-id")
 
 
 def product_get_public(*, shop: Shop, slug: str) -> Product:

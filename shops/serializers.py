@@ -463,19 +463,41 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
         return data
 
 
+LIST_ITEM_LEAVES_OUT = {"images", "variant_types", "inventory_items"}
+
+
 class PublicProductListItemSerializer(PublicProductSerializer):
-    """A product in a list: its primary image instead of all images."""
+    """A product in the storefront grid: its primary image instead of all images, and whether it has
+    variants instead of the variants themselves (the product page has them)."""
 
     primary_image = serializers.SerializerMethodField()
+    has_variants = serializers.BooleanField(read_only=True)
 
     class Meta(PublicProductSerializer.Meta):
-        fields = [field for field in PublicProductSerializer.Meta.fields if field != "images"] + ["primary_image"]
+        fields = [
+            *(field for field in PublicProductSerializer.Meta.fields if field not in LIST_ITEM_LEAVES_OUT),
+            "has_variants",
+            "primary_image",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(PublicProductImageSerializer(allow_null=True))
     def get_primary_image(self, product: Product) -> dict[str, Any] | None:
         images = product.images.all()  # prefetched: no query per product
         return PublicProductImageSerializer(images[0], context=self.context).data if images else None
+
+
+class PublicShopProductSerializer(PublicProductSerializer):
+    """A product on the shop page of the existing frontend: all images, variants and active items, and the
+    primary image."""
+
+    primary_image = serializers.SerializerMethodField()
+
+    class Meta(PublicProductSerializer.Meta):
+        fields = [*PublicProductSerializer.Meta.fields, "primary_image"]
+        read_only_fields = fields
+
+    get_primary_image = PublicProductListItemSerializer.get_primary_image
 
 
 class PublicShopWithProductsSerializer(PublicShopSerializer):
@@ -487,6 +509,6 @@ class PublicShopWithProductsSerializer(PublicShopSerializer):
         fields = [*PublicShopSerializer.Meta.fields, "products"]
         read_only_fields = fields
 
-    @extend_schema_field(PublicProductListItemSerializer(many=True))
+    @extend_schema_field(PublicShopProductSerializer(many=True))
     def get_products(self, shop: Shop) -> list[dict[str, Any]]:
-        return PublicProductListItemSerializer(self.context["products"], many=True, context=self.context).data
+        return PublicShopProductSerializer(self.context["products"], many=True, context=self.context).data

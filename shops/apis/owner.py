@@ -196,15 +196,18 @@ class ProductListApi(APIView):
         return Response(ProductSerializer(product, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-def owned_product(request: Request, shop_id: int, product_id: int) -> Product:
+def owned_product(request: Request, shop_id: int, product_id: int, *, with_details: bool = False) -> Product:
+    """The caller's product, or a 404. `with_details` prefetches what the product JSON shows."""
     shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
-    return selectors.product_get_for_owner(shop=shop, product_id=product_id)
+    if with_details:
+        return selectors.product_get_for_owner(shop=shop, product_id=product_id)
+    return selectors.product_get_for_owner_plain(shop=shop, product_id=product_id)
 
 
 class ProductDetailApi(APIView):
     @extend_schema(responses={200: ProductSerializer, 401: None, 404: None})
     def get(self, request: Request, shop_id: int, product_id: int) -> Response:
-        product = owned_product(request, shop_id, product_id)
+        product = owned_product(request, shop_id, product_id, with_details=True)
         return Response(ProductSerializer(product, context={"request": request}).data)
 
     @extend_schema(request=ProductInputSerializer, responses={200: ProductSerializer, **ERRORS})

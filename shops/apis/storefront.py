@@ -30,7 +30,7 @@ class PublicShopApi(PublicApi):
     @extend_schema(responses={200: PublicShopWithProductsSerializer, 404: None})
     def get(self, request: Request, shop_slug: str) -> Response:
         shop = selectors.shop_get_public(slug=shop_slug)
-        products = selectors.product_list_public(shop=shop)[: settings.UNPAGINATED_LIST_LIMIT]
+        products = selectors.product_list_public_with_variants(shop=shop)[: settings.UNPAGINATED_LIST_LIMIT]
         context = {"request": request, "products": products}
         return Response(PublicShopWithProductsSerializer(shop, context=context).data)
 

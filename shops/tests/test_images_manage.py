@@ -123,14 +123,14 @@ def test_list_of_a_product_without_images_is_empty(owner_client: Any, product: P
 def test_list_runs_the_same_queries_for_one_image_or_many(
     owner_client: Any, product: Product, bucket: Any, django_assert_num_queries: Any
 ) -> None:
-    # The token (2), the shop, the product (with its images prefetched) and the image list.
+    # The token (2), the shop, the product and the image list.
     add_image(product)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(owner_client.get(images_url(product)).json()) == 1
 
     for _ in range(4):
         add_image(product)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert len(owner_client.get(images_url(product)).json()) == 5
 
 

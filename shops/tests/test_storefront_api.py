@@ -32,22 +32,24 @@ LIST_ITEM_KEYS = {
     "in_stock",
     "available_from",
     "available_to",
-    "variant_types",
-    "inventory_items",
+    "has_variants",
     "primary_image",
     "created_at",
     "updated_at",
 }
-DETAIL_KEYS = (LIST_ITEM_KEYS - {"primary_image"}) | {"images"}
+# The product page (and each product of the frontend's shop page) has all images and the variants.
+DETAIL_KEYS = (LIST_ITEM_KEYS - {"primary_image", "has_variants"}) | {"images", "variant_types", "inventory_items"}
+SHOP_PAGE_ITEM_KEYS = DETAIL_KEYS | {"primary_image"}
 
 
 def storefront(shop: Shop) -> str:
     return f"/api/v1/shops/slug/{shop.slug}/"
 
 
-def list_item(product: Product, *, primary_image: dict | None = None) -> dict:
+def list_item(product: Product, *, primary_image: dict | None = None, full: bool = False) -> dict:
+    """The product as the storefront grid shows it; `full`: as the shop page shows it."""
     product.refresh_from_db()
-    return {
+    body = {
         "id": product.id,
         "name": product.name,
         "slug": product.slug,
@@ -72,6 +74,10 @@ def list_item(product: Product, *, primary_image: dict | None = None) -> dict:
         "created_at": as_json(product.created_at),
         "updated_at": as_json(product.updated_at),
     }
+    if full:
+        return {**body, "images": [primary_image] if primary_image else []}
+    del body["variant_types"], body["inventory_items"]
+    return {**body, "has_variants": False}
 
 
 @pytest.fixture
@@ -118,7 +124,10 @@ def test_shop_page_shows_the_shop_and_its_active_products_newest_first(api_clien
         "contact_phone": "",
         "contact_website": "",
         "contact_address": "",
-        "products": [list_item(storefront_products["newer"]), list_item(storefront_products["older"])],
+        "products": [
+            list_item(storefront_products["newer"], full=True),
+            list_item(storefront_products["older"], full=True),
+        ],
     }
 
 
@@ -198,7 +207,7 @@ def test_public_product_json_has_no_sku_stock_or_status(api_client, shop, storef
     detail = api_client.get(f"{storefront(shop)}products/wooden-train/").json()
 
     assert [set(item) for item in listed] == [LIST_ITEM_KEYS, LIST_ITEM_KEYS]
-    assert [set(item) for item in on_shop_page] == [LIST_ITEM_KEYS, LIST_ITEM_KEYS]
+    assert [set(item) for item in on_shop_page] == [SHOP_PAGE_ITEM_KEYS, SHOP_PAGE_ITEM_KEYS]
     assert set(detail) == DETAIL_KEYS
 
 
@@ -208,9 +217,9 @@ def test_public_product_detail_shows_an_active_product(api_client, shop, storefr
     response = api_client.get(f"{storefront(shop)}products/wooden-train/")
 
     assert response.status_code == 200
-    expected = list_item(product)
+    expected = list_item(product, full=True)
     del expected["primary_image"]
-    assert response.json() == {**expected, "images": []}
+    assert response.json() == expected
     assert (expected["price"], expected["base_price"], expected["discounted_price"], expected["category_slug"]) == (
         "8.00",
         "10.00",
