@@ -530,3 +530,71 @@ def test_concurrent_uploads_past_the_limit_store_only_the_winner(product: Produc
     assert list(ProductImage.objects.values_list("id", "position")) == [(results[0].id, 0)]
     assert bucket.keys() == keys_of(bucket, results[0])  # the loser's objects were deleted
     assert PendingDeletion.objects.count() == 0
+
+
+def _run_at_once(*calls: Any) -> list[BaseException]:
+    """Run each call in its own thread, released together; the errors they raised."""
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+
+    def run(call: Any) -> None:
+        try:
+            barrier.wait(10)
+            call()
+        except BaseException as error:  # noqa: BLE001 - reported to the test, which asserts on it
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return errors
+
+
+def _product_with_rows(count: int) -> tuple[Product, list[int]]:
+    """A product with `count` image rows (no stored objects: reordering never touches the bucket)."""
+    product = ProductFactory()
+    ids = [
+        ProductImage.objects.create(
+            product=product, image=f"x/{n}.jpg", position=n, width=1, height=1, content_type="image/jpeg", size=1
+        ).id
+        for n in range(count)
+    ]
+    return product, ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reorders_leave_one_whole_order_never_a_mix() -> None:
+    product, ids = _product_with_rows(4)
+    forward, backward = ids, list(reversed(ids))
+
+    for _ in range(5):
+        errors = _run_at_once(
+            lambda: image_services.product_images_reorder(product=product, order=forward),
+            lambda: image_services.product_images_reorder(product=product, order=backward),
+        )
+        assert errors == []
+        final = list(ProductImage.objects.filter(product=product).order_by("position").values_list("id", flat=True))
+        assert final in (forward, backward)
+        assert sorted(ProductImage.objects.filter(product=product).values_list("position", flat=True)) == [0, 1, 2, 3]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reorder_racing_a_delete_keeps_positions_contiguous() -> None:
+    product, ids = _product_with_rows(4)
+    victim = ProductImage.objects.get(id=ids[0])
+
+    errors = _run_at_once(
+        lambda: image_services.product_images_reorder(product=product, order=list(reversed(ids))),
+        lambda: product_image_delete(image=victim),
+    )
+
+    # Whichever came second saw the other's result: the reorder either ran first, or was refused for
+    # naming an image that no longer exists. Never duplicate or missing positions.
+    assert all(isinstance(error, ValidationError) and "order" in error.message_dict for error in errors)
+    remaining = ProductImage.objects.filter(product=product)
+    assert remaining.count() == 3
+    assert sorted(remaining.values_list("position", flat=True)) == [0, 1, 2]
