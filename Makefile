@@ -19,7 +19,6 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 
 migrate: $(INSTALLED)
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py createcachetable
 
 run: migrate
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
