@@ -196,4 +196,6 @@ LOGGING = {
         "pyvips": {"level": "WARNING"},
     },
 }
+# Carts idle this long are abandoned by `manage.py abandon_stale_carts` (and deleted after twice as long).
+CART_ABANDON_DAYS = env.int("CART_ABANDON_DAYS", default=30)
 UNPAGINATED_LIST_LIMIT = env.int("UNPAGINATED_LIST_LIMIT", default=1000)

@@ -6,7 +6,7 @@ at checkout."""
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -210,3 +210,17 @@ def cart_item_remove(*, token: str, item_id: int) -> Cart:
     _line_get(cart=cart, item_id=item_id).delete()
     cart.save(update_fields=["updated_at"])
     return cart
+
+
+@transaction.atomic
+def carts_abandon_stale(*, idle_for: timedelta, now: datetime | None = None) -> tuple[int, int]:
+    """Active carts untouched for `idle_for` become abandoned and lose their lines; abandoned carts idle for
+    twice as long are deleted (orders never point at them: only converted carts have orders).
+    Returns (abandoned, deleted)."""
+    now = now or timezone.now()
+    stale = Cart.objects.filter(status=CartStatus.ACTIVE, updated_at__lt=now - idle_for)
+    stale_ids = list(stale.values_list("id", flat=True))
+    CartItem.objects.filter(cart_id__in=stale_ids).delete()
+    abandoned = Cart.objects.filter(id__in=stale_ids).update(status=CartStatus.ABANDONED, updated_at=now)
+    _, deleted = Cart.objects.filter(status=CartStatus.ABANDONED, updated_at__lt=now - 2 * idle_for).delete()
+    return abandoned, deleted.get(Cart._meta.label, 0)
