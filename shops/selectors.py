@@ -37,10 +37,11 @@ def _filtered(
     return filterset.qs
 
 
-def _with_catalogue_relations(products: QuerySet[Product]) -> QuerySet[Product]:
-    return products.select_related("category", "shop").prefetch_related(
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
-    )
+def _with_catalogue_relations(products: QuerySet[Product], *, primary_image_only: bool = False) -> QuerySet[Product]:
+    images = ProductImage.objects.order_by("position", "id")
+    if primary_image_only:
+        images = images.filter(position=0)  # a list shows one image per product: fetch no other
+    return products.select_related("category", "shop").prefetch_related(Prefetch("images", queryset=images))
 
 
 def product_list_for_owner(*, shop: Shop, filters: Any = None) -> QuerySet[Product]:
@@ -69,7 +70,8 @@ def shop_get_public(*, slug: str) -> Shop:
 
 def product_list_public(*, shop: Shop, filters: Any = None) -> QuerySet[Product]:
     products = Product.objects.filter(shop=shop, status=ProductStatus.ACTIVE).order_by("-created_at", "-id")
-    return _filtered(PublicProductFilter, filters, _with_catalogue_relations(products))
+    """Each product's `images` holds only its primary image (what the storefront's lists show)."""
+    return _filtered(PublicProductFilter, filters, _with_catalogue_relations(products, primary_image_only=True))
 
 
 def product_get_public(*, shop: Shop, slug: str) -> Product:
