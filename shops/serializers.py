@@ -1,6 +1,7 @@
 """How shops, categories, products and images look in JSON (owner and public views)."""
 
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -229,7 +230,12 @@ class PublicProductListItemSerializer(PublicProductSerializer):
     @extend_schema_field(PublicProductImageSerializer(allow_null=True))
     def get_primary_image(self, product: Product) -> dict[str, Any] | None:
         images = product.images.all()  # prefetched: no query per product
-        return PublicProductImageSerializer(images[0], context=self.context).data if images else None
+        return self._image_serializer.to_representation(images[0]) if images else None
+
+    @cached_property
+    def _image_serializer(self) -> PublicProductImageSerializer:
+        # One per list, not one per product: building a ModelSerializer's fields costs more than using them.
+        return PublicProductImageSerializer(context=self.context)
 
 
 class PublicShopWithProductsSerializer(PublicShopSerializer):
