@@ -37,6 +37,9 @@ RETRY_AFTER_SECONDS = "5"
 
 def _as_drf_validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(error, "error_dict"):
+        if set(error.error_dict) == {"detail"}:
+            # A service's error about the request as a whole, keyed "detail": a string, as the API documents.
+            return exceptions.ValidationError({"detail": " ".join(error.messages)})
         return exceptions.ValidationError(as_serializer_error(error))
     # An error about the request as a whole, not one field: {"detail": "..."}.
     return exceptions.ValidationError({"detail": " ".join(error.messages)})

@@ -159,7 +159,9 @@ class ProductImage(models.Model):
     # Width in pixels -> stored object name of a WebP rendition of that width.
     renditions = models.JSONField(default=dict, blank=True)
     dominant_color = models.CharField(max_length=7, blank=True, default="", help_text="#rrggbb")
-    placeholder = models.TextField(blank=True, default="", help_text="A tiny blurred data: URI for progressive loading.")
+    placeholder = models.TextField(
+        blank=True, default="", help_text="A tiny blurred data: URI for progressive loading."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
