@@ -35,6 +35,12 @@ format: $(INSTALLED)
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Load, faults and several instances (a few minutes): gunicorn with the production settings on a PostgreSQL and a
+# SeaweedFS of their own, which the tests stop and restart. Loopback only; every wait is bounded.
+test-long: $(INSTALLED)
+	$(BIN)/pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning \
+	  --confcutdir=tests/load tests/load $(PYTEST_ARGS)
+
 # `manage.py check --deploy` with production settings and placeholder production values.
 check-deploy: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(openssl rand -hex 40) \
