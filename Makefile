@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test lint format migrate check-deploy bench-images clean
+.PHONY: run test test-long lint format migrate check-deploy bench bench-images clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,11 +34,26 @@ format: $(INSTALLED)
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Load, faults and several instances (a few minutes): gunicorn with the production settings on a PostgreSQL and a
+# SeaweedFS of their own, which the tests stop and restart. Loopback only; every wait is bounded.
+test-long: $(INSTALLED)
+	$(BIN)/pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning \
+	  --confcutdir=tests/load tests/load $(PYTEST_ARGS)
+
 # `manage.py check --deploy` with production settings and placeholder production values.
 check-deploy: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(openssl rand -hex 40) \
 	ALLOWED_HOSTS=api.example.com POSTGRES_DB=shop POSTGRES_USER=shop POSTGRES_HOST=db.example.com \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# API figures and ratios (not a test): gunicorn with the production settings on PostgreSQL and S3, a seeded
+# catalogue, wrk (installed here when missing and we are root; else a Python load generator). Writes
+# bench-results/api.md and api.png.
+bench: $(INSTALLED)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; } } || \
+	  echo "wrk is not installed: using the Python load generator (lower figures)"
+	$(BIN)/python bench/api.py
 
 # Image pipeline figures and ratios (not a test): prints a table and writes bench-results/images.md.
 bench-images: $(INSTALLED)

@@ -1,11 +1,15 @@
-"""One exception handler: Django's errors become DRF's JSON errors (400, 401, 403, 404, 503)."""
+"""One exception handler: Django's errors become DRF's JSON errors (400, 401, 403, 404, 503); the database
+being unreachable is a 503, inside DRF's views and out."""
 
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.exceptions import server_error as drf_server_error
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,8 +25,21 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    default_detail = "The database is unavailable. Nothing was saved; try again shortly."
+    default_code = "database_unavailable"
+
+
+# Raised when PostgreSQL cannot be reached or the connection broke (restart, failover): retry later.
+DATABASE_DOWN_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = "5"
+
+
 def _as_drf_validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(error, "error_dict"):
+        if set(error.error_dict) == {"detail"}:
+            # A service's error about the request as a whole, keyed "detail": a string, as the API documents.
+            return exceptions.ValidationError({"detail": " ".join(error.messages)})
         return exceptions.ValidationError(as_serializer_error(error))
     # An error about the request as a whole, not one field: {"detail": "..."}.
     return exceptions.ValidationError({"detail": " ".join(error.messages)})
@@ -34,6 +51,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = _as_drf_validation_error(exc)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DATABASE_DOWN_ERRORS):
+        exc = DatabaseUnavailable()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, exceptions.NotAuthenticated):
@@ -43,4 +62,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             # The view put the WWW-Authenticate challenge on the original; a 401 must keep it.
             invalid_token.auth_header = getattr(exc, "auth_header", None)
             exc = invalid_token
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, ServiceUnavailable) and response is not None:
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """handler500: an error outside DRF's views (a middleware, a plain Django view). A database that cannot be
+    reached is a 503 there too; anything else is DRF's `{"error": "Server Error (500)"}`."""
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN_ERRORS):
+        response = JsonResponse({"detail": str(DatabaseUnavailable.default_detail)}, status=503)
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+    return drf_server_error(request, *args, **kwargs)

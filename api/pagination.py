@@ -37,4 +37,5 @@ class OptionalPagination(StandardPagination):
         return Response(data, headers={"X-Total-Count": str(self.unpaginated_total)})
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        return {"oneOf": [super().get_paginated_response_schema(schema), {"type": "array", "items": schema}]}
+        # `schema` is the list's schema (an array): the page wraps it, the plain form is it.
+        return {"oneOf": [super().get_paginated_response_schema(schema), schema]}

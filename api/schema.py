@@ -29,3 +29,58 @@ PAGE_PARAMETERS = [
     OpenApiParameter("page", OpenApiTypes.INT, description="Page number (from 1)."),
     OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page, at most 100."),
 ]
+
+
+# Every error is JSON: {"detail": "..."} or {"field": ["reason", ...]} (nested for nested input).
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": True,
+    "description": '{"detail": "..."} or {"field": ["reason"]}',
+}
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input.",
+    "401": "Not logged in, or the token is invalid or expired.",
+    "403": "Refused (e.g. the CSRF check of cookie authentication).",
+    "404": "Not found, or not yours.",
+    "415": "Unsupported body content type.",
+    "429": "Throttled: see Retry-After.",
+    "503": "The database or the image storage is unavailable: retry after Retry-After seconds.",
+}
+
+
+def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every operation declares the errors it can answer, with one JSON
+    error schema. 400 with input, 415 with a body, 401/403 behind a login, 404 with path parameters or pages,
+    429 when throttled, and 503 everywhere (the database can be down)."""
+    throttled = {
+        (path, method.lower())
+        for path, _, method, view in generator.endpoints or []
+        if getattr(getattr(view, "cls", None), "throttle_classes", None)
+    }
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            parameters = operation.get("parameters", [])
+            codes = {"503"}
+            if parameters or "requestBody" in operation:
+                codes.add("400")
+            if "requestBody" in operation:
+                codes.add("415")
+            if "security" in operation and {} not in operation["security"]:
+                codes.update({"401", "403"})
+            if any(p["in"] == "path" or p["name"] == "page" for p in parameters):
+                codes.add("404")
+            if (path, method) in throttled:
+                codes.add("429")
+            responses = operation["responses"]
+            for code in codes:
+                responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code]})
+            for code, response in responses.items():
+                if code >= "400":
+                    response["content"] = error_content
+                    response["description"] = response.get("description") or ERROR_DESCRIPTIONS.get(code, "")
+    return result

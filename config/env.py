@@ -26,6 +26,7 @@ KNOWN_VARIABLES = (
     "POSTGRES_HOST",
     "POSTGRES_PORT",
     "POSTGRES_CONN_MAX_AGE",
+    "POSTGRES_CONNECT_TIMEOUT",
     "SPACES_ENDPOINT_URL",
     "SPACES_BUCKET_NAME",
     "SPACES_ACCESS_KEY_ID",
@@ -34,6 +35,9 @@ KNOWN_VARIABLES = (
     "SPACES_PUBLIC_BASE_URL",
     "SPACES_CACHE_CONTROL",
     "SPACES_ROOT_FOLDER",
+    "SPACES_CONNECT_TIMEOUT",
+    "SPACES_READ_TIMEOUT",
+    "SPACES_MAX_ATTEMPTS",
     "MEDIA_ROOT",
     "IMAGE_MAX_BYTES",
     "IMAGE_MAX_PIXELS",
@@ -54,6 +58,8 @@ KNOWN_VARIABLES = (
     "THROTTLE_CHECKOUT",
     "TEST_DATABASE_NAME",
     "BENCH_RUNS",
+    "BENCH_SECONDS",
+    "BENCH_CONNECTIONS",
 )
 
 env = environ.Env()
@@ -108,6 +114,8 @@ def postgres_database(*, required: bool) -> dict[str, object]:
         "PASSWORD": env.str("POSTGRES_PASSWORD", default=""),
         "HOST": host,
         "PORT": env.str("POSTGRES_PORT", default="5432"),
+        # A server that does not answer (down, a dead host) fails the request in seconds (a 503), not minutes.
+        "OPTIONS": {"connect_timeout": env.int("POSTGRES_CONNECT_TIMEOUT", default=5)},
     }
 
 
@@ -136,7 +144,11 @@ def spaces_storage_options() -> dict[str, object]:
         "object_parameters": {"CacheControl": env.str("SPACES_CACHE_CONTROL", default="public, max-age=86400")},
         "signature_version": "s3v4",
         # Fail fast when the bucket is unreachable: the client gets a 503 instead of a hung worker.
-        "client_config": Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 2, "mode": "standard"}),
+        "client_config": Config(
+            connect_timeout=env.float("SPACES_CONNECT_TIMEOUT", default=5),
+            read_timeout=env.float("SPACES_READ_TIMEOUT", default=30),
+            retries={"max_attempts": env.int("SPACES_MAX_ATTEMPTS", default=2), "mode": "standard"},
+        ),
     }
     public_base_url = env.str("SPACES_PUBLIC_BASE_URL", default="").rstrip("/")
     if public_base_url:

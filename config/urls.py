@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from api.health import HealthApi
+from api.health import HealthApi, LiveApi
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/shops/", include("shops.urls")),
     path("api/v1/shops/", include("orders.urls")),
     path("api/v1/health/", HealthApi.as_view(), name="health"),
+    path("api/v1/health/live/", LiveApi.as_view(), name="health-live"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
@@ -23,6 +24,6 @@ if settings.DEBUG:
     # The dev server serves uploads from local storage (no bucket configured).
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Errors outside DRF's views (an unhandled exception, a bad request) are JSON too.
+# Errors outside DRF's views (an unhandled exception, a bad request, the database down) are JSON too.
 handler400 = "rest_framework.exceptions.bad_request"
-handler500 = "rest_framework.exceptions.server_error"
+handler500 = "api.exceptions.server_error"

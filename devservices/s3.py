@@ -20,6 +20,7 @@ SECRET_KEY = "devsecretkey"  # noqa: S105 - a throwaway key for a server bound t
 BUCKET = "shopbuilder-test"
 STARTUP_SECONDS = 60
 TERM_GRACE_SECONDS = 3
+BUCKET_EXISTS_CODES = ("BucketAlreadyOwnedByYou", "BucketAlreadyExists")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,20 @@ class S3Server:
     secret_key: str
     process: subprocess.Popen[bytes]
     data_dir: Path
+    command: tuple[str, ...] = ()
+
+    def restart(self) -> "S3Server":
+        """Kill the server (SIGKILL: a crash) and start a new one on the same data and ports; returns it once
+        its bucket answers. For fault tests: what was stored before the crash is there again."""
+        self.kill(signal.SIGKILL)
+        return _launch(self.command, self.data_dir, self.endpoint_url)
+
+    def kill(self, sig: int) -> None:
+        """Send `sig` to the server's process group (SIGSTOP freezes it, SIGCONT resumes, SIGKILL crashes it)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            if sig == signal.SIGKILL:
+                self.process.wait()
 
     def stop(self) -> None:
         """Stop the server by its process id: SIGTERM, then SIGKILL after a short grace (weed is slow to leave)."""
@@ -105,15 +120,20 @@ def start_seaweedfs() -> S3Server:
         "-s3.iam=false",
         f"-s3.config={config_path}",
     ]
-    log = open(data_dir / "weed.log", "wb")  # noqa: SIM115 - the server writes to it for its whole life
+    return _launch(tuple(command), data_dir, f"http://127.0.0.1:{s3_port}")
+
+
+def _launch(command: tuple[str, ...], data_dir: Path, endpoint_url: str) -> S3Server:
+    log = open(data_dir / "weed.log", "ab")  # noqa: SIM115 - the server writes to it for its whole life
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
     server = S3Server(
-        endpoint_url=f"http://127.0.0.1:{s3_port}",
+        endpoint_url=endpoint_url,
         bucket=BUCKET,
         access_key=ACCESS_KEY,
         secret_key=SECRET_KEY,
         process=process,
         data_dir=data_dir,
+        command=command,
     )
     atexit.register(server.stop)
     _wait_until_bucket_exists(server)
@@ -123,6 +143,7 @@ def start_seaweedfs() -> S3Server:
 def _wait_until_bucket_exists(server: S3Server) -> None:
     import boto3
     from botocore.config import Config
+    from botocore.exceptions import ClientError
 
     client = boto3.client(
         "s3",
@@ -138,7 +159,11 @@ def _wait_until_bucket_exists(server: S3Server) -> None:
         if server.process.poll() is not None:
             break
         try:
-            client.create_bucket(Bucket=server.bucket)
+            try:
+                client.create_bucket(Bucket=server.bucket)
+            except ClientError as error:  # a restarted server keeps its bucket
+                if error.response.get("Error", {}).get("Code") not in BUCKET_EXISTS_CODES:
+                    raise
             client.put_object(Bucket=server.bucket, Key="_probe", Body=b"ok")
             # Read back anonymously: proves the bucket is publicly readable, as the tests expect.
             probe_url = f"{server.endpoint_url}/{server.bucket}/_probe"

@@ -111,7 +111,8 @@ def product_list_public(*, shop: Shop, filters: Any = None) -> QuerySet[Product]
     products = (
         Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop=shop)
         .select_related("category", "shop")
-        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+        # A list shows one image per product: fetch no other.
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.filter(position=0)))
         .annotate(has_variants=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))))
         .order_by("-created_at", "-id")
     )

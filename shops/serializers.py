@@ -1,6 +1,7 @@
 """How shops, categories, products and images look in JSON (owner and public views)."""
 
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -466,11 +467,24 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
 LIST_ITEM_LEAVES_OUT = {"images", "variant_types", "inventory_items"}
 
 
-class PublicProductListItemSerializer(PublicProductSerializer):
+class _PrimaryImageMixin(serializers.Serializer):
+    primary_image = serializers.SerializerMethodField()
+
+    @extend_schema_field(PublicProductImageSerializer(allow_null=True))
+    def get_primary_image(self, product: Product) -> dict[str, Any] | None:
+        images = product.images.all()  # prefetched: no query per product
+        return self._image_serializer.to_representation(images[0]) if images else None
+
+    @cached_property
+    def _image_serializer(self) -> PublicProductImageSerializer:
+        # One per list, not one per product: building a ModelSerializer's fields costs more than using them.
+        return PublicProductImageSerializer(context=self.context)
+
+
+class PublicProductListItemSerializer(_PrimaryImageMixin, PublicProductSerializer):
     """A product in the storefront grid: its primary image instead of all images, and whether it has
     variants instead of the variants themselves (the product page has them)."""
 
-    primary_image = serializers.SerializerMethodField()
     has_variants = serializers.BooleanField(read_only=True)
 
     class Meta(PublicProductSerializer.Meta):
@@ -481,23 +495,14 @@ class PublicProductListItemSerializer(PublicProductSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(PublicProductImageSerializer(allow_null=True))
-    def get_primary_image(self, product: Product) -> dict[str, Any] | None:
-        images = product.images.all()  # prefetched: no query per product
-        return PublicProductImageSerializer(images[0], context=self.context).data if images else None
 
-
-class PublicShopProductSerializer(PublicProductSerializer):
+class PublicShopProductSerializer(_PrimaryImageMixin, PublicProductSerializer):
     """A product on the shop page of the existing frontend: all images, variants and active items, and the
     primary image."""
-
-    primary_image = serializers.SerializerMethodField()
 
     class Meta(PublicProductSerializer.Meta):
         fields = [*PublicProductSerializer.Meta.fields, "primary_image"]
         read_only_fields = fields
-
-    get_primary_image = PublicProductListItemSerializer.get_primary_image
 
 
 class PublicShopWithProductsSerializer(PublicShopSerializer):

@@ -1,0 +1,663 @@
+"""API benchmark (`make bench`, not a test): the API as production runs it (gunicorn, production settings,
+PostgreSQL, an S3 server) on a seeded catalogue, driven by a load generator, against a ceiling measured in the
+same run (GET /api/v1/health/live/: the middleware stack and a DRF view, no database).
+
+Prints per operation req/s, p50/p99 latency, queries per request (the same request made in-process with
+CaptureQueriesContext) and the ratio to the ceiling; checks the targets; writes bench-results/api.md and
+bench-results/api.png. Uses POSTGRES_* / SPACES_* when set (a database `shopbuilder_bench` is created there
+afresh), else the embedded PostgreSQL of .devdata/pg and a private SeaweedFS.
+
+To add an operation (a cart add, a checkout): seed what it needs in `seed()`, add an Operation in
+`operations()` and its in-process twin in `query_requests()`."""
+
+import http.client
+import io
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import loadgen  # noqa: E402 - the repository root is put on the path first
+
+RESULTS = ROOT / "bench-results"
+DATABASE = "shopbuilder_bench"
+SHOPS, PRODUCTS_PER_SHOP, IMAGES_PER_PRODUCT, CATEGORIES_PER_SHOP = 50, 200, 3, 5
+PASSWORD = "bench-Password-7"  # noqa: S105 - a throwaway account on a loopback benchmark
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+WORKERS = 2 * (os.cpu_count() or 1) + 1
+BIG_UPLOAD_BYTES = 25 * 1024 * 1024
+BOUNDARY = "----benchboundary7MA4YWxkTrZu0gW"
+STARTUP_SECONDS = 60
+
+
+# --- services and the app server ---
+
+
+def start_services() -> tuple[dict[str, str], list[Any]]:
+    """The environment of a production process on this machine's database and bucket (or embedded ones)."""
+    env = dict(os.environ)
+    keep_alive: list[Any] = []
+    if not any(env.get(f"POSTGRES_{part}") for part in ("HOST", "DB", "USER")):
+        from devservices.postgres import embedded_database_settings
+
+        database = embedded_database_settings(ROOT / ".devdata" / "pg")
+        env.update(POSTGRES_HOST=str(database["HOST"]), POSTGRES_USER=str(database["USER"]), POSTGRES_PASSWORD="")
+        env.pop("POSTGRES_PORT", None)
+    _recreate_database(env)
+    env["POSTGRES_DB"] = DATABASE
+    if not env.get("SPACES_BUCKET_NAME"):
+        from devservices.s3 import start_seaweedfs
+
+        server = start_seaweedfs()
+        keep_alive.append(server)
+        env.update(
+            SPACES_ENDPOINT_URL=server.endpoint_url,
+            SPACES_BUCKET_NAME=server.bucket,
+            SPACES_ACCESS_KEY_ID=server.access_key,
+            SPACES_SECRET_ACCESS_KEY=server.secret_key,
+            SPACES_REGION="us-east-1",
+        )
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_hex(40),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="False",
+        SPACES_ROOT_FOLDER=f"bench-{secrets.token_hex(4)}",
+        IMAGE_MAX_BYTES=str(64 * 1024 * 1024),
+        # The benchmark logs in thousands of times from one address: the throttles would answer 429.
+        THROTTLE_LOGIN_CLIENT="100000000/min",
+        THROTTLE_LOGIN_IDENTIFIER="100000000/min",
+        LOG_LEVEL="WARNING",
+    )
+    return env, keep_alive
+
+
+def _pg_connect(env: dict[str, str], dbname: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        dbname=dbname,
+        user=env.get("POSTGRES_USER", "postgres"),
+        password=env.get("POSTGRES_PASSWORD", ""),
+        host=env.get("POSTGRES_HOST", "127.0.0.1"),
+        port=env.get("POSTGRES_PORT", "5432"),
+        autocommit=True,
+    )
+
+
+def _recreate_database(env: dict[str, str]) -> None:
+    with _pg_connect(env, "postgres") as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def database_connections(env: dict[str, str]) -> int:
+    with _pg_connect(env, "postgres") as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DATABASE]
+        ).fetchone()
+    return int(row[0])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Gunicorn:
+    """`gunicorn config.wsgi` as the README's Deploy section runs it, bound to loopback."""
+
+    def __init__(self, env: dict[str, str], *, workers: int) -> None:
+        self.env, self.workers, self.port = env, workers, free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> "Gunicorn":
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            f"--workers={self.workers}",
+            f"--bind=127.0.0.1:{self.port}",
+            "--timeout=120",
+            "--log-level=warning",
+        ]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)  # noqa: S603
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn exited at start")
+            try:
+                if (
+                    request(self.base_url, "GET", "/api/v1/health/")[0] == 200
+                    and len(self.worker_pids()) == self.workers
+                ):
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not come up")
+
+    def worker_pids(self) -> list[int]:
+        if self.process is None:
+            return []
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def request(
+    base_url: str, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    host, port = loadgen.split_url(base_url)
+    connection = http.client.HTTPConnection(host, port, timeout=120)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def vm_hwm_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM")
+
+
+# --- sample images ---
+
+
+def photo_jpeg(width: int, height: int, *, sigma: float, quality: int) -> bytes:
+    """A photo-like JPEG: gradients with per-channel grain (grain is what makes camera files big)."""
+    import pyvips
+
+    x = pyvips.Image.xyz(width, height)
+    red = (x[0] * 255 / width).cast("uchar")
+    green = (x[1] * 255 / height).cast("uchar")
+    blue = ((x[0] + x[1]) * 255 / (width + height)).cast("uchar")
+    grain = pyvips.Image.gaussnoise(width, height, sigma=sigma)
+    grain = grain.bandjoin([pyvips.Image.gaussnoise(width, height, sigma=sigma) for _ in range(2)])
+    return bytes((red.bandjoin([green, blue]) + grain).cast("uchar").jpegsave_buffer(Q=quality))
+
+
+def big_jpeg(target: int) -> bytes:
+    """A 24 MP camera-like JPEG of about `target` bytes."""
+    sigma = 12.0
+    data = b""
+    for _ in range(6):
+        data = photo_jpeg(6000, 4000, sigma=sigma, quality=96)
+        if abs(len(data) - target) < target * 0.03:
+            break
+        sigma *= (target / len(data)) ** 1.3
+    return data
+
+
+def multipart(data: bytes, filename: str = "photo.jpg") -> bytes:
+    return (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="alt_text"\r\n\r\nA photo\r\n'
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+
+
+# --- children: the parts that run in a Django process with the production settings ---
+
+
+def django_setup() -> None:
+    import django
+
+    django.setup()
+
+
+def seed() -> dict[str, Any]:
+    """50 shops x 200 active products x 3 images (rows sharing three really stored images and their renditions)."""
+    django_setup()
+    from decimal import Decimal
+
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+
+    from accounts.models import User
+    from accounts.services import auth_token_issue
+    from images.storage import release_objects
+    from images.uploads import store_uploaded_image
+    from shops.models import Category, Product, ProductImage, Shop
+
+    stored = []
+    for shade in range(IMAGES_PER_PRODUCT):
+        data = photo_jpeg(2000, 1500, sigma=3, quality=85) if shade == 0 else photo_jpeg(1200, 900, sigma=3, quality=85)
+        image = store_uploaded_image(file=io.BytesIO(data), folder="product_images")
+        release_objects(image.names)
+        stored.append(image)
+    password = make_password(PASSWORD)  # one Argon2 hash (production hasher) for every account
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [User(username=f"owner{n}", email=f"owner{n}@example.com", password=password) for n in range(SHOPS)]
+        )
+        shops = Shop.objects.bulk_create(
+            [Shop(owner=user, name=f"Shop {n}", slug=f"shop-{n}", currency="USD") for n, user in enumerate(users)]
+        )
+        categories = Category.objects.bulk_create(
+            [Category(shop=shop, name=f"Category {c}", slug=f"category-{c}") for shop in shops for c in range(5)]
+        )
+        products = Product.objects.bulk_create(
+            [
+                Product(
+                    shop=shop,
+                    category=categories[s * CATEGORIES_PER_SHOP + p % CATEGORIES_PER_SHOP],
+                    name=f"Product {p} of shop {s}",
+                    slug=f"product-{p}",
+                    short_description="A product of the benchmark catalogue, with a sentence or two about it.",
+                    long_description="Longer text about the product. " * 20,
+                    price=Decimal("19.90") + p,
+                    compare_at_price=Decimal("29.90") + p if p % 3 == 0 else None,
+                    stock_quantity=p % 7,
+                )
+                for s, shop in enumerate(shops)
+                for p in range(PRODUCTS_PER_SHOP)
+            ],
+            batch_size=2000,
+        )
+        ProductImage.objects.bulk_create(
+            [
+                ProductImage(
+                    product=product,
+                    image=image.name,
+                    alt_text=f"Photo {position}",
+                    position=position,
+                    width=image.width,
+                    height=image.height,
+                    content_type=image.content_type,
+                    size=image.size,
+                    renditions={str(width): name for width, name in image.renditions.items()},
+                    dominant_color=image.dominant_color,
+                    placeholder=image.placeholder,
+                )
+                for product in products
+                for position, image in enumerate(stored)
+            ],
+            batch_size=5000,
+        )
+    token, _ = auth_token_issue(user=users[0])
+    owner_products = [product.id for product in products[:PRODUCTS_PER_SHOP]]
+    return {
+        "token": token,
+        "shop_id": shops[0].id,
+        "owner_products": owner_products,
+        "shop_slugs": [shop.slug for shop in shops],
+        "usernames": [user.username for user in users],
+    }
+
+
+def query_requests(fixture: dict[str, Any], upload_body: bytes) -> dict[str, dict[str, Any]]:
+    """Each operation as one in-process request: {name: {method, path, body, content_type, auth}}."""
+    shop, products = fixture["shop_slugs"][1], f"/api/v1/shops/{fixture['shop_id']}/products/"
+    return {
+        "ceiling": {"method": "GET", "path": "/api/v1/health/live/"},
+        "storefront list": {"method": "GET", "path": f"/api/v1/shops/slug/{shop}/products/"},
+        "storefront list, page_size=1": {"method": "GET", "path": f"/api/v1/shops/slug/{shop}/products/?page_size=1"},
+        "storefront list, page_size=100": {
+            "method": "GET",
+            "path": f"/api/v1/shops/slug/{shop}/products/?page_size=100",
+        },
+        "storefront detail": {"method": "GET", "path": f"/api/v1/shops/slug/{shop}/products/product-7/"},
+        "me": {"method": "GET", "path": "/api/v1/auth/me/", "auth": True},
+        "login": {
+            "method": "POST",
+            "path": "/api/v1/auth/login/",
+            "body": json.dumps({"identifier": fixture["usernames"][3], "password": PASSWORD}).encode(),
+            "content_type": "application/json",
+        },
+        "owner product create": {
+            "method": "POST",
+            "path": products,
+            "body": json.dumps({"name": "In-process product", "price": "12.50"}).encode(),
+            "content_type": "application/json",
+            "auth": True,
+        },
+        "image upload": {
+            "method": "POST",
+            "path": f"{products}{fixture['owner_products'][-1]}/images/upload/",
+            "body": upload_body,
+            "content_type": f"multipart/form-data; boundary={BOUNDARY}",
+            "auth": True,
+        },
+    }
+
+
+def queries(fixture: dict[str, Any], upload_file: str) -> dict[str, Any]:
+    """Queries per request of every operation (the second of two identical requests: warm caches), and what
+    the database settings are."""
+    django_setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    counts: dict[str, Any] = {}
+    for name, spec in query_requests(fixture, Path(upload_file).read_bytes()).items():
+        headers = {"authorization": f"Token {fixture['token']}"} if spec.get("auth") else {}
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as captured:
+                response = client.generic(
+                    spec["method"],
+                    spec["path"],
+                    spec.get("body", b""),
+                    content_type=spec.get("content_type", "application/octet-stream"),
+                    headers=headers,
+                )
+        counts[name] = {"queries": len(captured), "status": response.status_code}
+    database = settings.DATABASES["default"]
+    return {
+        "counts": counts,
+        "conn_max_age": database["CONN_MAX_AGE"],
+        "conn_health_checks": database["CONN_HEALTH_CHECKS"],
+        "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+    }
+
+
+def hasher(seconds: float = 5) -> dict[str, Any]:
+    """Argon2 verifications per second with the production PASSWORD_HASHERS, in-process: one thread, and one
+    per core (argon2-cffi releases the GIL). The higher is what the hasher alone can do."""
+    django_setup()
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+    from django.contrib.auth.hashers import check_password, make_password
+
+    encoded = make_password(PASSWORD)
+
+    def verify_for(deadline: float) -> int:
+        count = 0
+        while time.monotonic() < deadline:
+            if not check_password(PASSWORD, encoded):
+                raise RuntimeError("the hasher refused its own password")
+            count += 1
+        return count
+
+    rates = {}
+    for threads in (1, os.cpu_count() or 1):
+        deadline = time.monotonic() + seconds
+        with ThreadPoolExecutor(threads) as pool:
+            total = sum(pool.map(verify_for, [deadline] * threads))
+        rates[threads] = total / seconds
+    return {"hasher": settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1], "rates": rates, "best": max(rates.values())}
+
+
+def child(env: dict[str, str], *args: str) -> Any:
+    output = subprocess.run(  # noqa: S603 - this very script
+        [sys.executable, __file__, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if output.returncode != 0:
+        raise SystemExit(f"bench child {args[0]} failed:\n{output.stderr[-5000:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], env=env, cwd=ROOT, check=True)  # noqa: S603
+
+
+# --- the run ---
+
+
+def operations(fixture: dict[str, Any], upload_body: bytes, etag_path: str, etag: str) -> list[loadgen.Operation]:
+    token = {"Authorization": f"Token {fixture['token']}"}
+    json_body = {"Content-Type": "application/json"}
+    pages = range(1, PRODUCTS_PER_SHOP // 24 + 1)
+    owner = f"/api/v1/shops/{fixture['shop_id']}/products/"
+    return [
+        loadgen.Operation("ceiling", "GET", ["/api/v1/health/live/"]),
+        loadgen.Operation(
+            "storefront list",
+            "GET",
+            [f"/api/v1/shops/slug/{slug}/products/?page={page}" for slug in fixture["shop_slugs"] for page in pages],
+        ),
+        loadgen.Operation(
+            "storefront list, 304",
+            "GET",
+            [etag_path],
+            headers={"If-None-Match": etag},
+            ok_statuses=(304,),
+        ),
+        loadgen.Operation(
+            "storefront detail",
+            "GET",
+            [
+                f"/api/v1/shops/slug/{slug}/products/product-{p}/"
+                for slug in fixture["shop_slugs"]
+                for p in range(0, PRODUCTS_PER_SHOP, 17)
+            ],
+        ),
+        loadgen.Operation("me", "GET", ["/api/v1/auth/me/"], headers=token),
+        loadgen.Operation(
+            "login",
+            "POST",
+            ["/api/v1/auth/login/"],
+            headers=json_body,
+            bodies=[json.dumps({"identifier": name, "password": PASSWORD}) for name in fixture["usernames"]],
+        ),
+        loadgen.Operation(
+            "owner product create",
+            "POST",
+            [owner],
+            headers={**token, **json_body},
+            body_template=json.dumps(
+                {
+                    "name": f"New product {loadgen.COUNTER}",
+                    "price": "24.50",
+                    "short_description": "Made by the benchmark.",
+                    "stock_quantity": 3,
+                }
+            ),
+            ok_statuses=(201,),
+        ),
+        loadgen.Operation(
+            "image upload",
+            "POST",
+            [f"{owner}{product}/images/upload/" for product in fixture["owner_products"]],
+            headers={**token, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+            body=upload_body,
+            ok_statuses=(201,),
+        ),
+    ]
+
+
+def measure_big_upload(env: dict[str, str], fixture: dict[str, Any], small: bytes) -> dict[str, Any]:
+    """The peak memory a 25 MB upload adds to a worker: a fresh single-worker server, warmed with a small upload
+    (imports, libvips, the S3 client), then VmHWM (the resident high-water mark) before and after."""
+    data = big_jpeg(BIG_UPLOAD_BYTES)
+    body = multipart(data, "big.jpg")
+    product = fixture["owner_products"][-2]
+    path = f"/api/v1/shops/{fixture['shop_id']}/products/{product}/images/upload/"
+    headers = {
+        "Authorization": f"Token {fixture['token']}",
+        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+    }
+    with Gunicorn(env, workers=1) as server:
+        (pid,) = server.worker_pids()
+        warm = request(server.base_url, "POST", path, multipart(small), headers)[0]
+        before = vm_hwm_kib(pid)
+        started = time.perf_counter()
+        status, _, response = request(server.base_url, "POST", path, body, headers)
+        elapsed = time.perf_counter() - started
+        after = vm_hwm_kib(pid)
+    if (warm, status) != (201, 201):
+        raise SystemExit(f"upload failed: {warm} {status} {response[:500]!r}")
+    return {"file_bytes": len(data), "before_kib": before, "after_kib": after, "seconds": elapsed}
+
+
+def main() -> None:
+    started = time.monotonic()
+    env, keep_alive = start_services()
+    try:
+        manage(env, "migrate", "--no-input", "-v", "0")
+        manage(env, "createcachetable")
+        manage(env, "collectstatic", "--no-input", "-v", "0")
+        print("seeding...", flush=True)
+        fixture = child(env, "seed")
+        small = photo_jpeg(1600, 1200, sigma=3, quality=85)
+        upload_body = multipart(small)
+        RESULTS.mkdir(exist_ok=True)
+        upload_file = RESULTS / "upload-body.bin"
+        upload_file.write_bytes(upload_body)
+        results: dict[str, loadgen.Result] = {}
+        with Gunicorn(env, workers=WORKERS) as server:
+            etag_path = f"/api/v1/shops/slug/{fixture['shop_slugs'][0]}/products/"
+            status, headers, _ = request(server.base_url, "GET", etag_path)
+            if status != 200 or "etag" not in headers:
+                raise SystemExit(f"the storefront list has no ETag: {status} {headers}")
+            for operation in operations(fixture, upload_body, etag_path, headers["etag"]):
+                print(f"{operation.name}...", flush=True)
+                loadgen.run(operation, base_url=server.base_url, seconds=1, connections=CONNECTIONS)  # warm-up
+                results[operation.name] = loadgen.run(
+                    operation, base_url=server.base_url, seconds=SECONDS, connections=CONNECTIONS
+                )
+            connections_open = database_connections(env)
+        counted = child(env, "queries", json.dumps(fixture), str(upload_file))
+        hashing = child(env, "hasher")
+        memory = measure_big_upload(env, fixture, small)
+        upload_file.unlink()
+    finally:
+        for server in keep_alive:
+            server.stop()
+    report(results, counted, hashing, memory, connections_open, time.monotonic() - started)
+
+
+def report(
+    results: dict[str, loadgen.Result],
+    counted: dict[str, Any],
+    hashing: dict[str, Any],
+    memory: dict[str, Any],
+    connections_open: int,
+    elapsed: float,
+) -> None:
+    ceiling = results["ceiling"].rate
+    counts = counted["counts"]
+    generator = "wrk" if _uses_wrk() else "asyncio load generator (bench/loadgen.py)"
+    lines = [
+        f"API benchmark: gunicorn, {WORKERS} sync workers, config.settings.production, {os.cpu_count()} cores, "
+        f"{generator} with {CONNECTIONS} connections, {SECONDS:.0f} s per operation; "
+        f"{SHOPS} shops x {PRODUCTS_PER_SHOP} products x {IMAGES_PER_PRODUCT} images.",
+        "",
+        "| operation | req/s | p50 | p99 | queries/request | vs ceiling | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, result in results.items():
+        queries_made = counts.get(name.replace(", 304", ""), {}).get("queries", "")
+        lines.append(
+            f"| {name} | {result.rate:.0f} | {result.p50_ms:.1f} ms | {result.p99_ms:.1f} ms | {queries_made} "
+            f"| {result.rate / ceiling:.0%} | {result.errors} |"
+        )
+    list_queries = {name: spec["queries"] for name, spec in counts.items() if name.startswith("storefront list")}
+    login_ratio = results["login"].rate / hashing["best"]
+    growth = (memory["after_kib"] - memory["before_kib"]) * 1024
+    list_ratio = results["storefront list"].rate / ceiling
+    targets = [
+        (
+            f"storefront list ≥ 40% of the ceiling: {list_ratio:.0%}",
+            list_ratio >= 0.40,
+        ),
+        (
+            "storefront list ≤ 4 queries whatever the page size: "
+            + ", ".join(
+                f"{name.removeprefix('storefront list').strip(', ') or 'page_size=24'}: {count}"
+                for name, count in list_queries.items()
+            ),
+            max(list_queries.values()) <= 4,
+        ),
+        (
+            f"login ≥ 80% of the hasher alone: {results['login'].rate:.1f} logins/s vs {hashing['best']:.1f} "
+            f"{hashing['hasher']} verifications/s in-process "
+            f"({', '.join(f'{t} thread(s): {r:.1f}/s' for t, r in hashing['rates'].items())}) = {login_ratio:.0%}",
+            login_ratio >= 0.80,
+        ),
+        (
+            f"a {memory['file_bytes'] / 1e6:.1f} MB upload raises a worker's peak memory by < 2x its size: "
+            f"VmHWM {memory['before_kib'] / 1024:.0f} -> {memory['after_kib'] / 1024:.0f} MiB, "
+            f"+{growth / 1e6:.1f} MB = {growth / memory['file_bytes']:.2f}x (upload took {memory['seconds']:.1f} s)",
+            growth < 2 * memory["file_bytes"],
+        ),
+        (
+            f"0 errors: {sum(result.errors for result in results.values())}",
+            all(result.errors == 0 for result in results.values()),
+        ),
+    ]
+    lines += ["", "Targets:", ""]
+    lines += [f"- {'met' if ok else '**NOT met**'}: {text}" for text, ok in targets]
+    lines += [
+        "",
+        f"Database connections open after the load: {connections_open} for {WORKERS} workers "
+        f"(CONN_MAX_AGE={counted['conn_max_age']}, CONN_HEALTH_CHECKS={counted['conn_health_checks']}: "
+        f"one persistent connection per worker, not one per request). Cache: {counted['cache']}.",
+        f"Queries per request are counted in-process (CaptureQueriesContext) on the same database. "
+        f"Run took {elapsed:.0f} s.",
+    ]
+    text = "\n".join(lines)
+    print("\n" + text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "api.md").write_text(text + "\n")
+    chart(results, ceiling, RESULTS / "api.png")
+    print(f"\nwrote {RESULTS / 'api.md'} and {RESULTS / 'api.png'}")
+
+
+def _uses_wrk() -> bool:
+    import shutil
+
+    return shutil.which("wrk") is not None
+
+
+def chart(results: dict[str, loadgen.Result], ceiling: float, path: Path) -> None:
+    """Horizontal bars of req/s per operation, labelled with the ratio to the ceiling."""
+    from PIL import Image, ImageDraw
+
+    row, left, width = 34, 230, 900
+    image = Image.new("RGB", (width, row * (len(results) + 2)), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 8), f"req/s per operation (ceiling {ceiling:.0f} req/s)", fill="black")
+    scale = (width - left - 120) / max(result.rate for result in results.values())
+    for index, (name, result) in enumerate(results.items()):
+        top = row * (index + 1) + 8
+        draw.text((10, top + 8), name, fill="black")
+        colour = "#888888" if name == "ceiling" else "#3b7dd8"
+        draw.rectangle([left, top + 4, left + max(1, int(result.rate * scale)), top + row - 6], fill=colour)
+        label = f"{result.rate:.0f}/s  {result.rate / ceiling:.0%}"
+        draw.text((left + int(result.rate * scale) + 8, top + 8), label, fill="black")
+    image.save(path)
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    if command == "seed":
+        print(json.dumps(seed()))
+    elif command == "queries":
+        print(json.dumps(queries(json.loads(sys.argv[2]), sys.argv[3])))
+    elif command == "hasher":
+        print(json.dumps(hasher()))
+    else:
+        main()
