@@ -20,13 +20,13 @@ def _exif_orientation_only(orientation: int) -> bytes:
     return exif.tobytes()
 
 
-def _is_kept_jpeg_segment(marker: int, segment: bytes) -> bool:
+def _is_kept_jpeg_segment(marker: int, segment: bytes | memoryview) -> bool:
     if marker == 0xFE:  # comment
         return False
     if not 0xE0 <= marker <= 0xEF:
         return True
     if marker == 0xE2:
-        return segment[4 : 4 + len(JPEG_ICC_SIGNATURE)] == JPEG_ICC_SIGNATURE
+        return bytes(segment[4 : 4 + len(JPEG_ICC_SIGNATURE)]) == JPEG_ICC_SIGNATURE
     return marker in JPEG_KEPT_APP_MARKERS
 
 
@@ -51,10 +51,12 @@ def strip_jpeg(data: bytes, *, orientation: int) -> bytes | None:
     upright without re-encoding."""
     if data[:2] != b"\xff\xd8":
         return None
-    out = bytearray(b"\xff\xd8")
+    # Pieces are views of `data`, joined once at the end: the peak is the input plus the output, not 4x.
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = [b"\xff\xd8"]
     if orientation not in (0, 1):
         payload = _exif_orientation_only(orientation)
-        out += b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+        pieces.append(b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload)
     position = 2
     while position + 2 <= len(data):
         if data[position] != 0xFF:
@@ -64,26 +66,26 @@ def strip_jpeg(data: bytes, *, orientation: int) -> bytes | None:
             position += 1
             continue
         if marker == 0xD9:  # end of image: the first picture is complete
-            out += b"\xff\xd9"
-            return bytes(out)
+            pieces.append(b"\xff\xd9")
+            return b"".join(pieces)
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            out += data[position : position + 2]
+            pieces.append(view[position : position + 2])
             position += 2
             continue
         if position + 4 > len(data):
             return None
         (length,) = struct.unpack(">H", data[position + 2 : position + 4])
-        segment = data[position : position + 2 + length]
+        segment = view[position : position + 2 + length]
         if len(segment) != 2 + length:
             return None
         if _is_kept_jpeg_segment(marker, segment):
-            out += segment
+            pieces.append(segment)
         position += 2 + length
         if marker == 0xDA:  # start of scan: copy its entropy-coded data up to the next marker
             end = _end_of_entropy_coded_data(data, position)
             if end < 0:
                 return None
-            out += data[position:end]
+            pieces.append(view[position:end])
             position = end
     return None
 

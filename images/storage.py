@@ -75,7 +75,7 @@ def store_objects(objects: dict[str, tuple[bytes, str]]) -> list[str]:
     The journal entries are committed before the first byte is stored, so a crash at any point leaves them
     for the purge. The caller must `release_objects(names)` in the transaction that commits the row
     referencing them, or `discard_objects(names)` when giving up. On a storage error every object stored so
-    far is deleted and StorageUnavailable (503) is raised.
+    far is deleted (or, while the storage still fails, left journaled) and StorageUnavailable (503) is raised.
     """
     names = list(objects)
     journal_objects(names)
@@ -91,7 +91,12 @@ def store_objects(objects: dict[str, tuple[bytes, str]]) -> list[str]:
             stored.append(name)
     except STORAGE_ERRORS as error:
         logger.warning("Storing %s failed: %s", names, error)
-        discard_objects(names)
+        # The one that failed may be stored all the same (its reply lost); the others were never sent.
+        attempted = names[: len(stored) + 1]
+        # A storage that just failed likely fails again, each try costing its timeout: the first failed
+        # deletion leaves the rest journaled for the purge, so the client gets its 503 in one timeout, not n.
+        deleted = _delete_from_storage(attempted, stop_at_first_failure=True)
+        PendingDeletion.objects.filter(name__in=[*deleted, *names[len(attempted) :]]).delete()
         raise StorageUnavailable() from error
     return names
 
@@ -136,7 +141,7 @@ def purge_pending(*, older_than: timedelta) -> tuple[int, int]:
     return len(deleted), len(names) - len(deleted)
 
 
-def _delete_from_storage(names: list[str]) -> list[str]:
+def _delete_from_storage(names: list[str], *, stop_at_first_failure: bool = False) -> list[str]:
     deleted = []
     for name in names:
         try:
@@ -144,4 +149,6 @@ def _delete_from_storage(names: list[str]) -> list[str]:
             deleted.append(name)
         except STORAGE_ERRORS as error:
             logger.error("Deleting stored object %s failed; the purge will retry: %s", name, error)
+            if stop_at_first_failure:
+                break
     return deleted

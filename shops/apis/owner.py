@@ -47,6 +47,7 @@ def _paginated(view: APIView, request: Request, queryset: Any, serializer_class:
 
 class ShopListApi(APIView):
     pagination_class = OptionalPagination  # for the schema: a page or an array
+
     @extend_schema(
         responses={200: ShopSerializer(many=True)},
         parameters=PAGE_PARAMETERS,
@@ -128,6 +129,7 @@ class ShopCoverImageApi(_ShopImageApi):
 
 class CategoryListApi(APIView):
     pagination_class = OptionalPagination  # for the schema: a page or an array
+
     @extend_schema(
         responses={200: CategorySerializer(many=True), 401: None, 404: None},
         parameters=PAGE_PARAMETERS,
@@ -177,6 +179,7 @@ class CategoryDetailApi(APIView):
 
 class ProductListApi(APIView):
     pagination_class = OptionalPagination  # for the schema: a page or an array
+
     @extend_schema(
         parameters=[*filter_parameters(OwnerProductFilter), *PAGE_PARAMETERS],
         responses={200: ProductSerializer(many=True), **ERRORS},

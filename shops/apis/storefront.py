@@ -37,6 +37,7 @@ class PublicShopApi(PublicApi):
 
 class PublicProductListApi(PublicApi):
     pagination_class = StandardPagination  # for the schema: the response is a page
+
     @extend_schema(
         parameters=[*filter_parameters(PublicProductFilter), *PAGE_PARAMETERS],
         responses={200: PublicProductListItemSerializer(many=True), 400: None, 404: None},
