@@ -1,5 +1,6 @@
 """An owner's world for the schema-driven tests: a user with a token, a shop with a category, an active product
-with an image (really stored), and the value of every path parameter of the OpenAPI schema in it."""
+with an image (really stored), a buyer's cart with a line and an order of the shop (made through the real cart
+and checkout services), and the value of every path parameter of the OpenAPI schema in it."""
 
 import io
 from dataclasses import dataclass, field
@@ -12,6 +13,9 @@ from drf_spectacular.generators import SchemaGenerator
 from accounts.services import auth_token_issue
 from accounts.tests.factories import UserFactory
 from conftest import image_bytes
+from orders.models import Cart, CartItem, Order
+from orders.services.carts import cart_item_add
+from orders.services.checkout import cart_checkout
 from shops.models import Category, Product, ProductImage, ProductStatus, Shop
 from shops.services.images import product_image_upload
 from shops.tests.factories import CategoryFactory, ProductFactory, ShopFactory
@@ -43,6 +47,9 @@ class World:
     category: Category
     product: Product
     image: ProductImage
+    cart: Cart
+    cart_item: CartItem
+    order: Order
     # Path parameter -> the value naming the owner's object. An endpoint with a parameter missing here makes the
     # access matrix fail: add the parameter (and the object it names) when adding such an endpoint.
     path_values: dict[str, Any] = field(default_factory=dict)
@@ -65,6 +72,10 @@ def build_world() -> World:
     )
     file = io.BytesIO(image_bytes("JPEG", (40, 30)))
     image = product_image_upload(product=product, file=file, alt_text="A thing")
+    # An order of the shop, checked out by a buyer, and another buyer's cart still open with one line.
+    ordered = cart_item_add(shop=shop, product_id=product.id, quantity=1)
+    order = cart_checkout(token=ordered.cart.token, customer_name="A Buyer", customer_email="buyer@example.com").order
+    added = cart_item_add(shop=shop, product_id=product.id, quantity=1)
     path_values = {
         "shop_id": shop.id,
         "category_id": category.id,
@@ -72,7 +83,10 @@ def build_world() -> World:
         "image_id": image.id,
         "shop_slug": shop.slug,
         "product_slug": product.slug,
-        "token": "not-a-real-upload-token",
+        "order_id": order.id,
+        "item_id": added.line.id,
+        # The cart's token: also the `{token}` of the direct upload's endpoint, where it is no upload's token.
+        "token": added.cart.token,
     }
     return World(
         owner=owner,
@@ -81,6 +95,9 @@ def build_world() -> World:
         category=category,
         product=product,
         image=image,
+        cart=added.cart,
+        cart_item=added.line,
+        order=order,
         path_values=path_values,
     )
 

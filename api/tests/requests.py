@@ -35,7 +35,21 @@ def field_values(world: World) -> dict[str, Any]:
         "discounted_price": OMIT,
         "category": OMIT,
         "cookie": False,
+        # The cart: the World's product, added to the World's cart (its token), without a variant.
+        "cart_token": world.cart.token,
+        "product_id": world.product.id,
+        "product_slug": OMIT,
+        "inventory_item_id": OMIT,
+        "options": OMIT,
+        "quantity": 1,
     }
+
+
+# Operations whose valid body differs from what the field names alone give: the order's `status` is an order
+# status (a product's is "active"), and the World's order is pending, so "paid" is a change it allows.
+OPERATION_VALUES = {
+    "/api/v1/shops/{shop_id}/orders/{order_id}/": {"status": "paid"},
+}
 
 
 def resolve(schema: dict[str, Any], openapi: dict[str, Any]) -> dict[str, Any]:
@@ -88,5 +102,6 @@ def request_body(method: str, path: str, openapi: dict[str, Any], world: World) 
     content = openapi["paths"][path][method.lower()].get("requestBody", {}).get("content", {})
     for media_type, fmt in (("application/json", "json"), ("multipart/form-data", "multipart")):
         if media_type in content:
-            return example(content[media_type]["schema"], openapi, "", world), fmt
+            body = example(content[media_type]["schema"], openapi, "", world)
+            return {**body, **OPERATION_VALUES.get(path, {})}, fmt
     return None, None
