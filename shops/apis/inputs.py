@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shops.models import Product, ProductStatus, StockStatus, VariantInputType
@@ -70,9 +71,25 @@ class IdOrName(serializers.Field):
         return value
 
 
-class InventoryOptionInputSerializer(serializers.Serializer):
+ID_OR_NAME = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}]}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "variant_type_id": {"type": "integer", "minimum": 1},
+            "variant_option_id": {"type": "integer", "minimum": 1},
+            "variant_type": {**ID_OR_NAME, "description": "An id, or the name of a type in the same payload."},
+            "variant_option": {**ID_OR_NAME, "description": "An id, or the name of an option in the same payload."},
+        },
+        "description": "One option of the item's combination. `type_id` / `option_id` are accepted too.",
+    }
+)
+class InventoryOptionInputField(serializers.Field):
     """`{variant_type_id, variant_option_id}`; `type_id`/`option_id` and `variant_type`/`variant_option`
-    (an id, or a name for a type or option created in the same payload) are accepted too."""
+    (an id, or a name for a type or option created in the same payload) are accepted too. A field, not a
+    serializer without fields, so that the schema documents it."""
 
     ALIASES = {
         "variant_type": ("variant_type_id", "type_id", "variant_type"),
@@ -92,6 +109,9 @@ class InventoryOptionInputSerializer(serializers.Serializer):
                 parsed[target] = int(str(parsed[target]))
         return parsed
 
+    def to_representation(self, value: Any) -> Any:
+        return value
+
 
 class InventoryItemInputSerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -100,7 +120,7 @@ class InventoryItemInputSerializer(serializers.Serializer):
     price_override = serializers.DecimalField(**MONEY_INPUT, required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
     is_default = serializers.BooleanField(required=False)
-    options = InventoryOptionInputSerializer(many=True, required=False, max_length=MAX_VARIANT_TYPES + 1)
+    options = serializers.ListField(child=InventoryOptionInputField(), required=False, max_length=MAX_VARIANT_TYPES + 1)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("sku") is None:
