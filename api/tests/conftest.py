@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from accounts.models import Plan
 from accounts.services import auth_token_issue
 from accounts.tests.factories import UserFactory
 from conftest import image_bytes
@@ -63,7 +64,8 @@ class World:
 
 
 def build_world() -> World:
-    owner = UserFactory()
+    # On the pro plan: a second shop is within its limits, so the schema-made shop create can succeed.
+    owner = UserFactory(account_type=Plan.PRO)
     token, _ = auth_token_issue(user=owner)
     shop = ShopFactory(owner=owner, name="Fuzz Shop", slug="fuzz-shop")
     category = CategoryFactory(shop=shop, name="Things", slug="things")

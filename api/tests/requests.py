@@ -40,15 +40,29 @@ def field_values(world: World) -> dict[str, Any]:
         "product_id": world.product.id,
         "product_slug": OMIT,
         "inventory_item_id": OMIT,
-        "options": OMIT,
         "quantity": 1,
+        # A shop's featured categories are categories of its own; variant types and items in a payload are new.
+        "featured_category_1": world.category.id,
+        "featured_category_2": world.category.id,
+        "featured_category_3": world.category.id,
+        "id": OMIT,
+        "color_hex": "#336699",
+        # An inventory item's option, by the names of the type and option made in the same payload ("Something").
+        "variant_type_id": OMIT,
+        "variant_option_id": OMIT,
+        "variant_type": "Something",
+        "variant_option": "Something",
     }
 
 
 # Operations whose valid body differs from what the field names alone give: the order's `status` is an order
 # status (a product's is "active"), and the World's order is pending, so "paid" is a change it allows.
-OPERATION_VALUES = {
+OPERATION_VALUES: dict[str, dict[str, Any]] = {
     "/api/v1/shops/{shop_id}/orders/{order_id}/": {"status": "paid"},
+    # The World's product has no variant types: a line of it chooses no options.
+    "/api/v1/shops/slug/{shop_slug}/cart/items/": {"options": OMIT},
+    # A new shop has no categories yet.
+    "/api/v1/shops/": {"featured_category_1": OMIT, "featured_category_2": OMIT, "featured_category_3": OMIT},
 }
 
 
@@ -103,5 +117,6 @@ def request_body(method: str, path: str, openapi: dict[str, Any], world: World) 
     for media_type, fmt in (("application/json", "json"), ("multipart/form-data", "multipart")):
         if media_type in content:
             body = example(content[media_type]["schema"], openapi, "", world)
-            return {**body, **OPERATION_VALUES.get(path, {})}, fmt
+            body = {**body, **OPERATION_VALUES.get(path, {})}
+            return {key: value for key, value in body.items() if value is not OMIT}, fmt
     return None, None
