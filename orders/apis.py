@@ -205,6 +205,8 @@ class CartCheckoutApi(CartApi):
 
 
 class OrderListApi(APIView):
+    pagination_class = OptionalPagination  # for the schema: a page or an array
+
     @extend_schema(responses={200: OrderListSerializer(many=True), 401: None, 404: None}, parameters=PAGE_PARAMETERS)
     def get(self, request: Request, shop_id: int) -> Response:
         shop = shop_selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)

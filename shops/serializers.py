@@ -39,6 +39,29 @@ def absolute_url(serializer: serializers.Serializer, url: str) -> str:
 SHOP_CONTACT_FIELDS = ["contact_email", "contact_phone", "contact_website", "contact_address"]
 
 
+@extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class BlankOrEmailField(serializers.CharField):
+    """An email address, or "" when none is given (the format of an EmailField alone refuses "")."""
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "uri"}, {"maxLength": 0}]})
+class BlankOrUrlField(serializers.CharField):
+    """A URL, or "" when none is given (the format of a URLField alone refuses "")."""
+
+
+class _ShopContactMixin(serializers.Serializer):
+    contact_email = BlankOrEmailField(read_only=True)
+    contact_website = BlankOrUrlField(read_only=True)
+
+
+class StockQuantityWhenShownField(serializers.IntegerField):
+    """The exact stock, in the body only when the shop shows stock quantities. For output only, and not
+    read_only: drf-spectacular lists every read-only field as required, and this one may be left out."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, help_text="Only when the shop shows stock quantities.", **kwargs)
+
+
 class _ShopImagesMixin(serializers.Serializer):
     profile_image_url = serializers.SerializerMethodField(help_text="Set by uploading to .../profile-image/.")
     cover_image_url = serializers.SerializerMethodField(help_text="Set by uploading to .../cover-image/.")
@@ -52,7 +75,7 @@ class _ShopImagesMixin(serializers.Serializer):
         return absolute_object_url(self, shop.cover_image.name)
 
 
-class ShopSerializer(_ShopImagesMixin, serializers.ModelSerializer):
+class ShopSerializer(_ShopContactMixin, _ShopImagesMixin, serializers.ModelSerializer):
     featured_category_1 = serializers.IntegerField(source="featured_category_1_id", allow_null=True, read_only=True)
     featured_category_2 = serializers.IntegerField(source="featured_category_2_id", allow_null=True, read_only=True)
     featured_category_3 = serializers.IntegerField(source="featured_category_3_id", allow_null=True, read_only=True)
@@ -86,7 +109,7 @@ class FeaturedCategorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PublicShopSerializer(_ShopImagesMixin, serializers.ModelSerializer):
+class PublicShopSerializer(_ShopContactMixin, _ShopImagesMixin, serializers.ModelSerializer):
     featured_categories = serializers.SerializerMethodField(help_text="Up to three, in slot order.")
 
     class Meta:
@@ -303,6 +326,7 @@ class InventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
 class PublicInventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
     """No SKU; the exact stock only when the shop shows stock quantities."""
 
+    stock_quantity = StockQuantityWhenShownField()
     is_available = serializers.SerializerMethodField()
     price = serializers.SerializerMethodField(help_text="What one unit costs (what the cart charges).")
     currency = serializers.SerializerMethodField()
@@ -411,6 +435,7 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
     category_slug = serializers.SerializerMethodField()
     stock_status = serializers.SerializerMethodField()
     in_stock = serializers.SerializerMethodField()
+    stock_quantity = StockQuantityWhenShownField()
     images = PublicProductImageSerializer(many=True, read_only=True)
     inventory_item_serializer = PublicInventoryItemSerializer
 
