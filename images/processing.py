@@ -2,11 +2,14 @@
 WebP renditions at fixed widths (shrink-on-load, never upscaled), and a placeholder for progressive loading."""
 
 import base64
+import io
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import IO, Any
 
 import pyvips
 
-from images.metadata import strip_jpeg, strip_png, strip_webp
+from images.metadata import strip_jpeg_file, strip_png_file, strip_webp_file
 from images.validation import ImageFormat
 
 # EXIF (GPS position, camera serial), XMP and IPTC (owner names) go; the colour profile stays.
@@ -15,14 +18,19 @@ RENDITION_QUALITY = 80
 PLACEHOLDER_WIDTH = 16
 
 
+# An image as its bytes, or as the path of a file holding them (never decoded or read whole into memory).
+ImageSource = bytes | str
+
+
 @dataclass
 class ProcessedImage:
-    original: bytes
     width: int
     height: int
     renditions: dict[int, bytes] = field(default_factory=dict)
     dominant_color: str = ""
     placeholder: str = ""
+    # Filled by process_image; process_image_file writes the original to a file instead.
+    original: bytes = b""
 
 
 def rendition_widths(original_width: int, widths: tuple[int, ...]) -> list[int]:
@@ -32,16 +40,53 @@ def rendition_widths(original_width: int, widths: tuple[int, ...]) -> list[int]:
     return narrower or [original_width]
 
 
-def _stripped_losslessly(data: bytes, image_format: ImageFormat, orientation: int) -> bytes | None:
+def _stripped_losslessly(source: IO[bytes], target: IO[bytes], image_format: ImageFormat, orientation: int) -> bool:
     if image_format.pillow_name == "JPEG":
-        return strip_jpeg(data, orientation=orientation)
+        return strip_jpeg_file(source, target, orientation=orientation)
     if orientation not in (0, 1):
-        return None  # only JPEG keeps an orientation tag; other formats are turned upright by re-encoding
+        return False  # only JPEG keeps an orientation tag; other formats are turned upright by re-encoding
     if image_format.pillow_name == "PNG":
-        return strip_png(data)
+        return strip_png_file(source, target)
     if image_format.pillow_name == "WEBP":
-        return strip_webp(data)
-    return None
+        return strip_webp_file(source, target)
+    return False
+
+
+class _Opener:
+    """Opens the image in libvips, from its bytes or from its file. A file is read through Python (a custom
+    source with read and seek): a file libvips opens itself is mapped into memory, and the mapped pages count
+    as the process's (+25 MB for a 25 MB JPEG). The files and sources stay open until `close`."""
+
+    def __init__(self, source: ImageSource) -> None:
+        self._source = source
+        self._open: list[tuple[IO[bytes], pyvips.SourceCustom]] = []
+
+    def _vips_source(self, path: str) -> pyvips.SourceCustom:
+        file = open(path, "rb")  # noqa: SIM115 -- closed by close()
+        vips_source = pyvips.SourceCustom()
+        vips_source.on_read(file.read)
+        vips_source.on_seek(lambda offset, whence: file.seek(offset, whence))
+        self._open.append((file, vips_source))
+        return vips_source
+
+    def image(self, **options: Any) -> pyvips.Image:
+        if isinstance(self._source, str):
+            return pyvips.Image.new_from_source(self._vips_source(self._source), "", **options)
+        return pyvips.Image.new_from_buffer(self._source, "", **options)
+
+    def thumbnail(self, width: int) -> pyvips.Image:
+        if isinstance(self._source, str):
+            return pyvips.Image.thumbnail_source(self._vips_source(self._source), width, height=100_000, size="down")
+        return pyvips.Image.thumbnail_buffer(self._source, width, height=100_000, size="down")
+
+    def close(self) -> None:
+        for file, _ in self._open:
+            file.close()
+        self._open.clear()
+
+
+def _open_binary(source: ImageSource) -> AbstractContextManager[IO[bytes]]:
+    return open(source, "rb") if isinstance(source, str) else io.BytesIO(source)
 
 
 def _reencoded(image: pyvips.Image, image_format: ImageFormat) -> bytes:
@@ -63,24 +108,57 @@ def _dominant_color(thumbnail: pyvips.Image) -> str:
 
 def process_image(data: bytes, image_format: ImageFormat, *, widths: tuple[int, ...]) -> ProcessedImage:
     """`data` is an image that `images.validation.validate_image` accepted as `image_format`."""
+    original = io.BytesIO()
+    processed = _process(data, image_format, widths=widths, original=original)
+    processed.original = original.getvalue()
+    return processed
+
+
+def process_image_file(
+    path: str, image_format: ImageFormat, *, widths: tuple[int, ...], original: IO[bytes]
+) -> ProcessedImage:
+    """The file at `path` holds an image that `validate_image` accepted as `image_format`. The stored original
+    is written to `original` (empty, seekable, opened for writing), copied in pieces when stripped losslessly;
+    the file is never read whole into memory, and libvips decodes only what the renditions need."""
+    return _process(path, image_format, widths=widths, original=original)
+
+
+def _process(
+    source: ImageSource, image_format: ImageFormat, *, widths: tuple[int, ...], original: IO[bytes]
+) -> ProcessedImage:
+    opener = _Opener(source)
+    try:
+        return _process_opened(opener, source, image_format, widths=widths, original=original)
+    finally:
+        opener.close()
+
+
+def _process_opened(
+    opener: _Opener, source: ImageSource, image_format: ImageFormat, *, widths: tuple[int, ...], original: IO[bytes]
+) -> ProcessedImage:
     is_gif = image_format.pillow_name == "GIF"
     # Opening reads only the header; pixels are decoded when an output needs them.
-    source = pyvips.Image.new_from_buffer(data, "", n=-1) if is_gif else pyvips.Image.new_from_buffer(data, "")
-    orientation = source.get("orientation") if source.get_typeof("orientation") else 1
+    image = opener.image(n=-1) if is_gif else opener.image()
+    orientation = image.get("orientation") if image.get_typeof("orientation") else 1
     turned = orientation in (5, 6, 7, 8)
-    width, height = (source.height, source.width) if turned else (source.width, source.get_page_height())
+    width, height = (image.height, image.width) if turned else (image.width, image.get_page_height())
 
-    original = None if is_gif else _stripped_losslessly(data, image_format, orientation)
-    if original is None:
-        original = _reencoded(source if is_gif else source.autorot(), image_format)
-    processed = ProcessedImage(original=original, width=width, height=height)
+    stripped = False
+    if not is_gif:
+        with _open_binary(source) as file:
+            stripped = _stripped_losslessly(file, original, image_format, orientation)
+    if not stripped:
+        original.seek(0)
+        original.truncate()
+        original.write(_reencoded(image if is_gif else image.autorot(), image_format))
+    processed = ProcessedImage(width=width, height=height)
 
     if not widths:
         return processed
     sizes = rendition_widths(width, widths)
     # The widest rendition shrinks on load (a JPEG decodes at 1/2, 1/4 or 1/8 scale) and is turned upright;
     # the narrower ones are made from it in memory instead of decoding the original again.
-    widest = pyvips.Image.thumbnail_buffer(data, sizes[-1], height=100_000, size="down").copy_memory()
+    widest = opener.thumbnail(sizes[-1]).copy_memory()
     for rendition_width in sizes:
         rendition = widest if rendition_width == sizes[-1] else widest.thumbnail_image(rendition_width, height=100_000)
         processed.renditions[rendition_width] = rendition.webpsave_buffer(Q=RENDITION_QUALITY, keep=KEEP_ONLY_ICC)

@@ -6,10 +6,10 @@ import re
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import IO, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -69,8 +69,13 @@ def _default_storage_instance() -> Any:
     return default_storage if wrapped is None else wrapped
 
 
-def store_objects(objects: dict[str, tuple[bytes, str]]) -> list[str]:
-    """Store `{name: (bytes, content_type)}` and return the names, journaled as pending deletion.
+# An object's body: its bytes, or a file object read from its start (S3Storage sends a large one part after
+# part, so it is never held in memory whole).
+Body = bytes | IO[bytes]
+
+
+def store_objects(objects: dict[str, tuple[Body, str]]) -> list[str]:
+    """Store `{name: (body, content_type)}` and return the names, journaled as pending deletion.
 
     The journal entries are committed before the first byte is stored, so a crash at any point leaves them
     for the purge. The caller must `release_objects(names)` in the transaction that commits the row
@@ -82,7 +87,7 @@ def store_objects(objects: dict[str, tuple[bytes, str]]) -> list[str]:
     stored: list[str] = []
     try:
         for name, (data, content_type) in objects.items():
-            content = ContentFile(data, name=name)
+            content = ContentFile(data, name=name) if isinstance(data, bytes) else File(data, name=name)
             content.content_type = content_type  # S3Storage sends it as the object's Content-Type
             saved_as = default_storage.save(name, content)
             if saved_as != name:  # never happens with 128 random bits, but never serve a wrong name

@@ -3,16 +3,21 @@ store (journaled). The multipart upload, the direct-to-bucket upload and the sho
 come through here."""
 
 import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
 
-from images.processing import process_image
-from images.storage import new_object_stem, store_objects
+from images.processing import process_image, process_image_file
+from images.storage import Body, new_object_stem, store_objects
 from images.validation import ALLOWED_FORMATS, ValidatedImage, validate_image
 
 WEBP = "image/webp"
+COPY_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -36,30 +41,57 @@ def store_uploaded_image(
 ) -> StoredImage:
     """Validate `file` (errors name `field`), strip its metadata, make its renditions, and store them all
     under `{SPACES_ROOT_FOLDER}/{folder}/`. The objects are journaled: the caller must `release_objects(
-    stored.names)` in the transaction that saves the row referencing them, or `discard_objects` them."""
+    stored.names)` in the transaction that saves the row referencing them, or `discard_objects` them.
+
+    The bytes are never all in memory: the work is done from a file (Django's own temporary file for a large
+    upload, else a temporary copy)."""
     validated = validate_image(file, field=field)
-    file.seek(0)
-    data = file.read()
-    return store_image_bytes(data=data, validated=validated, folder=folder, with_renditions=with_renditions)
+    with local_path(file) as path:
+        return store_image_file(path=path, validated=validated, folder=folder, with_renditions=with_renditions)
 
 
-def store_image_bytes(
-    *, data: bytes, validated: ValidatedImage, folder: str, with_renditions: bool = True
-) -> StoredImage:
+@contextmanager
+def local_path(file: IO[bytes]) -> Iterator[str]:
+    """The path of a file holding `file`'s bytes: the temporary file of a TemporaryUploadedFile, or a temporary
+    copy (written in pieces, deleted on exit)."""
+    temporary_file_path = getattr(file, "temporary_file_path", None)
+    if temporary_file_path is not None:
+        file.flush()
+        yield temporary_file_path()
+        return
+    with temporary_file(suffix=".upload") as copy:
+        file.seek(0)
+        shutil.copyfileobj(file, copy, COPY_CHUNK_BYTES)
+        copy.flush()
+        file.seek(0)
+        yield copy.name
+
+
+def temporary_file(suffix: str = "") -> IO[bytes]:
+    """A named temporary file in FILE_UPLOAD_TEMP_DIR (where Django spools large uploads), deleted on close."""
+    return tempfile.NamedTemporaryFile(suffix=suffix, dir=settings.FILE_UPLOAD_TEMP_DIR)
+
+
+def store_image_file(*, path: str, validated: ValidatedImage, folder: str, with_renditions: bool = True) -> StoredImage:
+    """Process the image in the file at `path` (which `validate_image` accepted as `validated`) and store the
+    stripped original, streamed from a temporary file, and its renditions (journaled, as store_objects)."""
     widths = tuple(settings.IMAGE_RENDITION_WIDTHS) if with_renditions else ()
-    processed = process_image(data, validated.format, widths=widths)
-    stem = new_object_stem(folder=folder)
-    name = f"{stem}.{validated.format.extension}"
-    objects = {name: (processed.original, validated.format.content_type)}
-    rendition_names = _rendition_names(stem, processed.renditions)
-    objects.update({rendition_names[width]: (data, WEBP) for width, data in processed.renditions.items()})
-    store_objects(objects)
+    with temporary_file(suffix=".original") as original:
+        processed = process_image_file(path, validated.format, widths=widths, original=original)
+        size = original.seek(0, 2)
+        original.seek(0)
+        stem = new_object_stem(folder=folder)
+        name = f"{stem}.{validated.format.extension}"
+        objects: dict[str, tuple[Body, str]] = {name: (original, validated.format.content_type)}
+        rendition_names = _rendition_names(stem, processed.renditions)
+        objects.update({rendition_names[width]: (data, WEBP) for width, data in processed.renditions.items()})
+        store_objects(objects)
     return StoredImage(
         name=name,
         content_type=validated.format.content_type,
         width=processed.width,
         height=processed.height,
-        size=len(processed.original),
+        size=size,
         renditions=rendition_names,
         dominant_color=processed.dominant_color,
         placeholder=processed.placeholder,

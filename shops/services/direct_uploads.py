@@ -4,8 +4,10 @@ the bucket, then completes the upload; the server checks the object and makes th
 Without a bucket (local storage) the "presigned" URL points at this server (`uploads/<signed id>/`), so the
 same flow works with nothing configured."""
 
-import io
+import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -23,7 +25,7 @@ from storages.utils import clean_name
 from accounts.models import User
 from api.exceptions import ServiceUnavailable
 from images.storage import STORAGE_ERRORS, StorageUnavailable, discard_objects, journal_objects
-from images.uploads import store_image_bytes
+from images.uploads import COPY_CHUNK_BYTES, store_image_file, temporary_file
 from images.validation import ALLOWED_FORMATS, validate_image
 from shops.models import DirectUpload, Product, ProductImage
 from shops.services.images import FOLDER, _check_limit, product_image_record
@@ -115,24 +117,40 @@ def direct_upload_complete(*, user: User, product: Product, upload_id: uuid.UUID
         )
     upload = DirectUpload.objects.get(id=upload_id)
     try:
-        data = _read_uploaded(upload)
-        validated = validate_image(io.BytesIO(data), field="file")
-        _check_limit(product, "file")
-        stored = store_image_bytes(data=data, validated=validated, folder=FOLDER)
+        with _downloaded(upload) as local:
+            validated = validate_image(local, field="file")
+            _check_limit(product, "file")
+            stored = store_image_file(path=local.name, validated=validated, folder=FOLDER)
         return product_image_record(product=product, stored=stored, alt_text=alt_text)
     finally:
         discard_objects([upload.key])
 
 
-def _read_uploaded(upload: DirectUpload) -> bytes:
+@contextmanager
+def _downloaded(upload: DirectUpload) -> Iterator[IO[bytes]]:
+    """The uploaded object, copied in pieces into a temporary file (deleted on exit), at position 0."""
+    with temporary_file(suffix=".upload") as local:
+        _download(upload, local)
+        local.seek(0)
+        yield local
+
+
+def _download(upload: DirectUpload, local: IO[bytes]) -> None:
     try:
         if not default_storage.exists(upload.key):
             raise ValidationError({"upload_id": "Nothing was uploaded for this upload yet."})
         size = default_storage.size(upload.key)
         if size > upload.max_bytes:
             raise ValidationError({"file": f"The file is {size} bytes; the limit is {upload.max_bytes} bytes."})
-        with default_storage.open(upload.key, "rb") as stored:
-            return stored.read()
+        if isinstance(default_storage, S3Storage):
+            # Not storage.open(): S3File reads the whole object into memory first.
+            default_storage.bucket.download_fileobj(
+                default_storage._normalize_name(clean_name(upload.key)), local, Config=default_storage.transfer_config
+            )
+        else:
+            with default_storage.open(upload.key, "rb") as stored:
+                shutil.copyfileobj(stored, local, COPY_CHUNK_BYTES)
+        local.flush()
     except STORAGE_ERRORS as error:
         raise ServiceUnavailable() from error
 
