@@ -12,6 +12,9 @@ import pyvips
 from images.metadata import strip_jpeg_file, strip_png_file, strip_webp_file
 from images.validation import ImageFormat
 
+# No operation cache: a server processes each image once, and cached pixels would stay resident.
+pyvips.cache_set_max(0)
+
 # EXIF (GPS position, camera serial), XMP and IPTC (owner names) go; the colour profile stays.
 KEEP_ONLY_ICC = pyvips.enums.ForeignKeep.ICC
 RENDITION_QUALITY = 80
