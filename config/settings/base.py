@@ -204,3 +204,6 @@ LOGGING = {
 # Carts idle this long are abandoned by `manage.py abandon_stale_carts` (and deleted after twice as long).
 CART_ABANDON_DAYS = env.int("CART_ABANDON_DAYS", default=30)
 UNPAGINATED_LIST_LIMIT = env.int("UNPAGINATED_LIST_LIMIT", default=1000)
+# Seconds an anonymous storefront page stays in the cache (0: not cached). Writes bump the shop's pages at
+# once; this bounds how stale a page gets after a write that bypasses the bumps (a raw SQL update).
+STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=60)
