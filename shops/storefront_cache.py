@@ -97,8 +97,8 @@ def cached_page(request: HttpRequest, *, shop_slug: str) -> CachedPage | None:
 
 @dataclass
 class _PendingBumps:
-    """The shops a transaction changed, bumped together once it commits: one callback and at most one query
-    per transaction, however many rows a cascade deletes."""
+    """The shops a transaction (at one savepoint depth) changed, bumped together once it commits: one callback
+    and at most one query, however many rows a cascade deletes."""
 
     slugs: set[str] = field(default_factory=set)
     shop_ids: set[int] = field(default_factory=set)
@@ -130,12 +130,20 @@ def storefront_changed(
     variant_type_id: int | None = None,
 ) -> None:
     """The storefront of this shop (named by any of these) changed: bump its version once the current
-    transaction commits (at once outside one). A rolled-back savepoint may leave a needless bump; never a
-    missing one."""
+    transaction commits (at once outside one)."""
     connection = transaction.get_connection()
     pending = None
     if connection.in_atomic_block:
-        pending = next((hook for _, hook, _ in connection.run_on_commit if isinstance(hook, _PendingBumps)), None)
+        # Only a hook of this very savepoint: it is discarded exactly when this write is rolled back.
+        savepoints = set(connection.savepoint_ids)
+        pending = next(
+            (
+                hook
+                for sids, hook, _ in connection.run_on_commit
+                if isinstance(hook, _PendingBumps) and sids == savepoints
+            ),
+            None,
+        )
     is_new = pending is None
     pending = pending or _PendingBumps()
     for value, into in (
