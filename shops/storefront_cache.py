@@ -134,26 +134,27 @@ def storefront_changed(
     connection = transaction.get_connection()
     pending = None
     if connection.in_atomic_block:
-        # Only a hook of this very savepoint: it is discarded exactly when this write is rolled back.
-        savepoints = set(connection.savepoint_ids)
+        # Only a hook of this very savepoint: it is discarded exactly when this write is rolled back. (An
+        # atomic block without a savepoint adds None: it rolls back with the block around it.)
+        savepoints = set(connection.savepoint_ids) - {None}
         pending = next(
             (
                 hook
                 for sids, hook, _ in connection.run_on_commit
-                if isinstance(hook, _PendingBumps) and sids == savepoints
+                if isinstance(hook, _PendingBumps) and sids - {None} == savepoints
             ),
             None,
         )
     is_new = pending is None
     pending = pending or _PendingBumps()
-    for value, into in (
-        (slug, pending.slugs),
-        (shop_id, pending.shop_ids),
-        (product_id, pending.product_ids),
-        (variant_type_id, pending.variant_type_ids),
-    ):
-        if value is not None:
-            into.add(value)  # type: ignore[attr-defined]  # each set holds its own argument's type
+    if slug is not None:
+        pending.slugs.add(slug)
+    if shop_id is not None:
+        pending.shop_ids.add(shop_id)
+    if product_id is not None:
+        pending.product_ids.add(product_id)
+    if variant_type_id is not None:
+        pending.variant_type_ids.add(variant_type_id)
     if is_new:
         # robust: the write has committed; a cache that is down leaves pages stale until they expire.
         transaction.on_commit(pending, robust=True)
