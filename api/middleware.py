@@ -10,6 +10,15 @@ from django.utils.cache import get_conditional_response, patch_cache_control, se
 PUBLIC_CACHEABLE_PREFIXES = ("/api/v1/shops/slug/",)
 
 
+def is_anonymous_read(request: HttpRequest) -> bool:
+    """A GET or HEAD with no credential (no token header, no auth cookie)."""
+    return (
+        request.method in ("GET", "HEAD")
+        and "HTTP_AUTHORIZATION" not in request.META
+        and settings.AUTH_COOKIE not in request.COOKIES
+    )
+
+
 class StorefrontConditionalGetMiddleware:
     """Anonymous GET/HEAD of a storefront page: a strong ETag of the body, `Cache-Control: public, no-cache`
     (a browser or CDN keeps the page but asks again each time), and 304 Not Modified when `If-None-Match`
@@ -26,18 +35,17 @@ class StorefrontConditionalGetMiddleware:
         response = self.get_response(request)
         if not self._cacheable(request, response):
             return response
-        set_response_etag(response)
+        if not response.has_header("ETag"):  # a page from the storefront cache comes with its ETag
+            set_response_etag(response)
         patch_cache_control(response, public=True, no_cache=True)
         return get_conditional_response(request, etag=response["ETag"], response=response)
 
     @staticmethod
     def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:
         return (
-            request.method in ("GET", "HEAD")
+            is_anonymous_read(request)
             and response.status_code == 200
             and not response.streaming
             and request.path.startswith(PUBLIC_CACHEABLE_PREFIXES)
-            and "HTTP_AUTHORIZATION" not in request.META
-            and settings.AUTH_COOKIE not in request.COOKIES
             and not response.has_header("Set-Cookie")
         )

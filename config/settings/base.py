@@ -121,7 +121,15 @@ DIRECT_UPLOAD_EXPIRY_SECONDS = env.int("DIRECT_UPLOAD_EXPIRY_SECONDS", default=6
 if env.str("REDIS_URL", default=""):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+    # Room for the storefront pages (shops x pages, each kept STOREFRONT_CACHE_SECONDS) beside the throttle
+    # counters: at the default 300 entries, every store would cull a third of the table.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # Authentication: knox tokens (only a hash is stored; one token per login), in the header or a cookie.
 AUTH_COOKIE = env.str("AUTH_COOKIE", default="auth_token")
@@ -204,3 +212,6 @@ LOGGING = {
 # Carts idle this long are abandoned by `manage.py abandon_stale_carts` (and deleted after twice as long).
 CART_ABANDON_DAYS = env.int("CART_ABANDON_DAYS", default=30)
 UNPAGINATED_LIST_LIMIT = env.int("UNPAGINATED_LIST_LIMIT", default=1000)
+# Seconds an anonymous storefront page stays in the cache (0: not cached). Writes bump the shop's pages at
+# once; this bounds how stale a page gets after a write that bypasses the bumps (a raw SQL update).
+STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=60)

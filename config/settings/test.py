@@ -40,6 +40,10 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # Hashing cost is not under test here (a test checks that Argon2 is the production hasher).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Most tests run inside one transaction whose on_commit hooks never run (so no storefront bump would) and
+# change rows around the services to set up a case: the storefront cache is off here, and its own tests
+# (shops/tests/test_storefront_cache.py) turn it on.
+STOREFRONT_CACHE_SECONDS = 0
 
 # Two test runs at once (e.g. several checkouts on one server) each name their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}

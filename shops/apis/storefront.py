@@ -1,6 +1,9 @@
 """The public storefront under /api/v1/shops/slug/<slug>/: no login; only active products."""
 
+from typing import Any
+
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -9,7 +12,7 @@ from rest_framework.views import APIView
 
 from api.pagination import StandardPagination
 from api.schema import PAGE_PARAMETERS, filter_parameters
-from shops import selectors
+from shops import selectors, storefront_cache
 from shops.filters import PublicProductFilter
 from shops.serializers import (
     PublicCategorySerializer,
@@ -20,7 +23,19 @@ from shops.serializers import (
 
 
 class PublicApi(APIView):
+    """Anonymous reads come from the storefront cache when they can: a hit skips DRF and the database."""
+
     permission_classes = [AllowAny]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        page = storefront_cache.cached_page(request, shop_slug=kwargs["shop_slug"])
+        if page is not None and (hit := page.response()) is not None:
+            return hit
+        response = super().dispatch(request, *args, **kwargs)
+        if page is not None and response.status_code == 200:
+            response.render()
+            page.store(response)
+        return response
 
 
 class PublicShopApi(PublicApi):

@@ -10,6 +10,7 @@ from django.db import transaction
 from images.storage import discard_objects, release_objects
 from images.uploads import StoredImage, store_uploaded_image
 from shops.models import Product, ProductImage
+from shops.storefront_cache import storefront_changed
 
 FOLDER = "product_images"
 
@@ -111,4 +112,6 @@ def _renumber(images: Iterable[ProductImage]) -> list[ProductImage]:
             image.position = position
             changed.append(image)
     ProductImage.objects.bulk_update(changed, ["position"])
+    if changed:  # bulk_update sends no post_save: the storefront receivers do not see it
+        storefront_changed(product_id=changed[0].product_id)
     return ordered

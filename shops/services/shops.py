@@ -13,6 +13,7 @@ from shops.currencies import amount_fits_currency
 from shops.models import Category, Product, ProductInventoryItem, Shop
 from shops.services.uniqueness import save_unique, save_with_generated_slug
 from shops.slugs import normalize_given_slug, slug_from
+from shops.storefront_cache import storefront_changed
 
 SLUG_MAX = Shop._meta.get_field("slug").max_length
 FEATURED_FIELDS = ("featured_category_1", "featured_category_2", "featured_category_3")
@@ -95,6 +96,8 @@ def shop_update(*, shop: Shop, data: dict[str, Any]) -> Shop:
     """Change the fields of EDITABLE_FIELDS found in `data`. An empty slug is made again from the name."""
     changes = {field: value for field, value in data.items() if field in EDITABLE_FIELDS}
     shop = Shop.objects.select_for_update().get(id=shop.id)
+    # The receiver bumps the slug the shop is saved with; pages cached under the slug it leaves go too.
+    storefront_changed(slug=shop.slug)
     _apply(shop, {field: value for field, value in changes.items() if field != "slug"})
     if "currency" in changes:
         _check_prices_fit_currency(shop)

@@ -19,6 +19,7 @@ from shops.models import (
     ProductVariantType,
     VariantInputType,
 )
+from shops.storefront_cache import storefront_changed
 
 MAX_VARIANT_TYPES = 3
 MAX_OPTIONS_PER_TYPE = 100
@@ -67,6 +68,9 @@ def product_variants_sync(
     caller then runs `refresh_product_stock`."""
     if variant_types is None and inventory_items is None:
         return
+    # The sync writes with bulk_create, bulk_update and queryset deletes, which the storefront receivers
+    # do not all see.
+    storefront_changed(product_id=product.id)
     catalogue = _sync_types(product, variant_types) if variant_types is not None else _load_catalogue(product)
     if inventory_items is not None:
         _sync_items(product, inventory_items, catalogue)

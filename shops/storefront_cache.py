@@ -1,0 +1,160 @@
+"""Rendered anonymous storefront responses, cached per shop version: the keys, the versions and their bumps.
+
+A page is cached under its shop's slug, the shop's current version, today's date (availability windows change
+at midnight) and a digest of the scheme, host, path and sorted query string (absolute urls carry the host), with
+the rendered body and its ETag as the value. A hit costs two cache reads (the version, then the page) and no
+query. A write that changes what a storefront shows calls `storefront_changed`; once the transaction commits the
+shop's version key is deleted, so the next read makes a new version and renders afresh. Versions are random
+tokens, never counters: a page rendered from rows read before a commit can only be stored under a version that
+the commit's bump has already retired, and a deleted version is never made again.
+STOREFRONT_CACHE_SECONDS (the pages' lifetime) bounds the staleness of any write that no bump covers."""
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.http import quote_etag
+
+from api.middleware import is_anonymous_read
+
+logger = logging.getLogger(__name__)
+
+# Headers of a rendered page that the view sets (the middleware adds the rest on a hit as on a miss).
+KEPT_HEADERS = ("Content-Type", "Allow", "Vary")
+
+
+def _version_key(slug: str) -> str:
+    return f"storefront:version:{slug}"
+
+
+def _version(slug: str) -> str | None:
+    """The shop's current version, made when there is none (None when the cache keeps nothing). Made before
+    the rows are read, so a bump that commits between the read and the store retires the version the page is
+    stored under."""
+    key = _version_key(slug)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, secrets.token_hex(8), timeout=None)
+        version = cache.get(key)
+    return version
+
+
+def _page_key(request: HttpRequest, slug: str, version: str) -> str:
+    query = urlencode(sorted(parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)))
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+    digest = hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
+    return f"storefront:page:{slug}:{version}:{timezone.localdate().isoformat()}:{digest}"
+
+
+def _accepts_json(request: HttpRequest) -> bool:
+    """What DRF's negotiation would answer with JSON (a cached page must not stand in for a 406)."""
+    accept = request.headers.get("Accept", "*/*")
+    return "*/*" in accept or "application/*" in accept or "application/json" in accept
+
+
+@dataclass
+class CachedPage:
+    key: str
+
+    def response(self) -> HttpResponse | None:
+        stored = cache.get(self.key)
+        if stored is None:
+            return None
+        body, etag, headers = stored
+        response = HttpResponse(body, headers=headers)
+        response["ETag"] = etag
+        return response
+
+    def store(self, response: HttpResponse) -> None:
+        """Keep a rendered 200 (and set its ETag, as the conditional-GET middleware would)."""
+        if response.status_code != 200 or response.streaming:
+            return
+        etag = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
+        response["ETag"] = etag
+        headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+        cache.set(self.key, (response.content, etag, headers), timeout=settings.STOREFRONT_CACHE_SECONDS)
+
+
+def cached_page(request: HttpRequest, *, shop_slug: str) -> CachedPage | None:
+    """Where this request's page is cached, or None when it must not be (cache off, a write, a logged-in or
+    token-carrying client, which must see fresh data and be authenticated, or an Accept that is not JSON)."""
+    if settings.STOREFRONT_CACHE_SECONDS <= 0 or not is_anonymous_read(request) or not _accepts_json(request):
+        return None
+    version = _version(shop_slug)
+    return None if version is None else CachedPage(_page_key(request, shop_slug, version))
+
+
+# --- invalidation ---
+
+
+@dataclass
+class _PendingBumps:
+    """The shops a transaction (at one savepoint depth) changed, bumped together once it commits: one callback
+    and at most one query, however many rows a cascade deletes."""
+
+    slugs: set[str] = field(default_factory=set)
+    shop_ids: set[int] = field(default_factory=set)
+    product_ids: set[int] = field(default_factory=set)
+    variant_type_ids: set[int] = field(default_factory=set)
+
+    def __call__(self) -> None:
+        from shops.models import Shop
+
+        slugs = set(self.slugs)
+        condition = Q()
+        if self.shop_ids:
+            condition |= Q(id__in=self.shop_ids)
+        if self.product_ids:
+            condition |= Q(products__id__in=self.product_ids)
+        if self.variant_type_ids:
+            condition |= Q(products__variant_types__id__in=self.variant_type_ids)
+        if condition:
+            slugs.update(Shop.objects.filter(condition).values_list("slug", flat=True).distinct())
+        if slugs:
+            cache.delete_many([_version_key(slug) for slug in slugs])
+
+
+def storefront_changed(
+    *,
+    slug: str | None = None,
+    shop_id: int | None = None,
+    product_id: int | None = None,
+    variant_type_id: int | None = None,
+) -> None:
+    """The storefront of this shop (named by any of these) changed: bump its version once the current
+    transaction commits (at once outside one)."""
+    connection = transaction.get_connection()
+    pending = None
+    if connection.in_atomic_block:
+        # Only a hook of this very savepoint: it is discarded exactly when this write is rolled back. (An
+        # atomic block without a savepoint adds None: it rolls back with the block around it.)
+        savepoints = set(connection.savepoint_ids) - {None}
+        pending = next(
+            (
+                hook
+                for sids, hook, _ in connection.run_on_commit
+                if isinstance(hook, _PendingBumps) and sids - {None} == savepoints
+            ),
+            None,
+        )
+    is_new = pending is None
+    pending = pending or _PendingBumps()
+    if slug is not None:
+        pending.slugs.add(slug)
+    if shop_id is not None:
+        pending.shop_ids.add(shop_id)
+    if product_id is not None:
+        pending.product_ids.add(product_id)
+    if variant_type_id is not None:
+        pending.variant_type_ids.add(variant_type_id)
+    if is_new:
+        # robust: the write has committed; a cache that is down leaves pages stale until they expire.
+        transaction.on_commit(pending, robust=True)
