@@ -1,6 +1,5 @@
-"""How shops, categories, products and images look in JSON (owner and public views)."""
+"""Products in JSON: prices both ways, stock, variants and inventory items; owner and public views."""
 
-from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -8,205 +7,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.serializers import absolute_object_url
-from images.storage import object_url
-from shops.currencies import quantize_for_currency
 from shops.models import (
-    Category,
     Product,
-    ProductImage,
     ProductInventoryItem,
     ProductVariantOption,
     ProductVariantType,
-    Shop,
 )
 from shops.pricing import unit_price
+from shops.serializers.fields import StockQuantityWhenShownField, money
+from shops.serializers.images import ProductImageSerializer, PublicProductImageSerializer
 from shops.stock import available_quantity, effective_stock_status
-
-
-def money(amount: Decimal | None, currency: str) -> str | None:
-    """A decimal string with the currency's own number of decimals: "12.50" USD, "1200" JPY, "1.250" KWD."""
-    return None if amount is None else str(quantize_for_currency(amount, currency))
-
-
-def absolute_url(serializer: serializers.Serializer, url: str) -> str:
-    request = serializer.context.get("request")
-    if url.startswith("/") and request is not None:
-        return request.build_absolute_uri(url)
-    return url
-
-
-SHOP_CONTACT_FIELDS = ["contact_email", "contact_phone", "contact_website", "contact_address"]
-
-
-@extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})
-class BlankOrEmailField(serializers.CharField):
-    """An email address, or "" when none is given (the format of an EmailField alone refuses "")."""
-
-
-@extend_schema_field({"type": "string", "anyOf": [{"format": "uri"}, {"maxLength": 0}]})
-class BlankOrUrlField(serializers.CharField):
-    """A URL, or "" when none is given (the format of a URLField alone refuses "")."""
-
-
-class _ShopContactMixin(serializers.Serializer):
-    contact_email = BlankOrEmailField(read_only=True)
-    contact_website = BlankOrUrlField(read_only=True)
-
-
-class StockQuantityWhenShownField(serializers.IntegerField):
-    """The exact stock, in the body only when the shop shows stock quantities. For output only, and not
-    read_only: drf-spectacular lists every read-only field as required, and this one may be left out."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(required=False, help_text="Only when the shop shows stock quantities.", **kwargs)
-
-
-class _ShopImagesMixin(serializers.Serializer):
-    profile_image_url = serializers.SerializerMethodField(help_text="Set by uploading to .../profile-image/.")
-    cover_image_url = serializers.SerializerMethodField(help_text="Set by uploading to .../cover-image/.")
-
-    @extend_schema_field({"type": "string", "nullable": True})
-    def get_profile_image_url(self, shop: Shop) -> str | None:
-        return absolute_object_url(self, shop.profile_image.name)
-
-    @extend_schema_field({"type": "string", "nullable": True})
-    def get_cover_image_url(self, shop: Shop) -> str | None:
-        return absolute_object_url(self, shop.cover_image.name)
-
-
-class ShopSerializer(_ShopContactMixin, _ShopImagesMixin, serializers.ModelSerializer):
-    featured_category_1 = serializers.IntegerField(source="featured_category_1_id", allow_null=True, read_only=True)
-    featured_category_2 = serializers.IntegerField(source="featured_category_2_id", allow_null=True, read_only=True)
-    featured_category_3 = serializers.IntegerField(source="featured_category_3_id", allow_null=True, read_only=True)
-
-    class Meta:
-        model = Shop
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "heading",
-            "description",
-            "currency",
-            "profile_image_url",
-            "cover_image_url",
-            "featured_category_1",
-            "featured_category_2",
-            "featured_category_3",
-            *SHOP_CONTACT_FIELDS,
-            "show_stock_quantity",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-
-class FeaturedCategorySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Category
-        fields = ["id", "name", "slug"]
-        read_only_fields = fields
-
-
-class PublicShopSerializer(_ShopContactMixin, _ShopImagesMixin, serializers.ModelSerializer):
-    featured_categories = serializers.SerializerMethodField(help_text="Up to three, in slot order.")
-
-    class Meta:
-        model = Shop
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "heading",
-            "description",
-            "currency",
-            "profile_image_url",
-            "cover_image_url",
-            "featured_categories",
-            *SHOP_CONTACT_FIELDS,
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(FeaturedCategorySerializer(many=True))
-    def get_featured_categories(self, shop: Shop) -> list[dict[str, Any]]:
-        # select_related by the selector: no query per slot.
-        slots = (shop.featured_category_1, shop.featured_category_2, shop.featured_category_3)
-        featured = {category.id: category for category in slots if category is not None}  # once each, in order
-        return FeaturedCategorySerializer(list(featured.values()), many=True).data
-
-
-class CategorySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Category
-        fields = ["id", "shop", "name", "slug", "description", "created_at", "updated_at"]
-        read_only_fields = fields
-
-
-class PublicCategorySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Category
-        fields = ["id", "name", "slug", "description"]
-        read_only_fields = fields
-
-
-class ProductImageSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="The original (metadata stripped).")
-    sort_order = serializers.IntegerField(source="position", read_only=True, help_text="Same as position.")
-    is_primary = serializers.BooleanField(read_only=True)
-    renditions = serializers.SerializerMethodField(help_text="Width in pixels -> url of a WebP of that width.")
-    srcset = serializers.SerializerMethodField(help_text="The renditions as an <img srcset> value.")
-
-    class Meta:
-        model = ProductImage
-        fields = [
-            "id",
-            "url",
-            "alt_text",
-            "position",
-            "sort_order",
-            "is_primary",
-            "width",
-            "height",
-            "content_type",
-            "size",
-            "renditions",
-            "srcset",
-            "dominant_color",
-            "placeholder",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    def get_url(self, image: ProductImage) -> str:
-        return absolute_url(self, object_url(image.image.name))
-
-    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
-    def get_renditions(self, image: ProductImage) -> dict[str, str]:
-        ordered = sorted(image.renditions.items(), key=lambda item: int(item[0]))
-        return {width: absolute_url(self, object_url(name)) for width, name in ordered}
-
-    def get_srcset(self, image: ProductImage) -> str:
-        return ", ".join(f"{url} {width}w" for width, url in self.get_renditions(image).items())
-
-
-class PublicProductImageSerializer(ProductImageSerializer):
-    class Meta(ProductImageSerializer.Meta):
-        fields = [
-            "id",
-            "url",
-            "alt_text",
-            "position",
-            "sort_order",
-            "is_primary",
-            "width",
-            "height",
-            "renditions",
-            "srcset",
-            "dominant_color",
-            "placeholder",
-        ]
-        read_only_fields = fields
 
 
 class _ProductMoneyMixin(serializers.Serializer):
@@ -528,17 +338,3 @@ class PublicShopProductSerializer(_PrimaryImageMixin, PublicProductSerializer):
     class Meta(PublicProductSerializer.Meta):
         fields = [*PublicProductSerializer.Meta.fields, "primary_image"]
         read_only_fields = fields
-
-
-class PublicShopWithProductsSerializer(PublicShopSerializer):
-    """The shop page as the existing frontend reads it: the shop with its active products."""
-
-    products = serializers.SerializerMethodField()
-
-    class Meta(PublicShopSerializer.Meta):
-        fields = [*PublicShopSerializer.Meta.fields, "products"]
-        read_only_fields = fields
-
-    @extend_schema_field(PublicShopProductSerializer(many=True))
-    def get_products(self, shop: Shop) -> list[dict[str, Any]]:
-        return PublicShopProductSerializer(self.context["products"], many=True, context=self.context).data

@@ -1,0 +1,43 @@
+"""How shops, categories, products and images look in JSON (owner and public views), one module each."""
+
+from shops.serializers.fields import absolute_url, money
+from shops.serializers.images import ProductImageSerializer, PublicProductImageSerializer
+from shops.serializers.products import (
+    InventoryItemSerializer,
+    ProductSerializer,
+    PublicInventoryItemSerializer,
+    PublicProductListItemSerializer,
+    PublicProductSerializer,
+    PublicShopProductSerializer,
+    VariantOptionSerializer,
+    VariantTypeSerializer,
+)
+from shops.serializers.shops import (
+    CategorySerializer,
+    FeaturedCategorySerializer,
+    PublicCategorySerializer,
+    PublicShopSerializer,
+    PublicShopWithProductsSerializer,
+    ShopSerializer,
+)
+
+__all__ = [
+    "CategorySerializer",
+    "FeaturedCategorySerializer",
+    "InventoryItemSerializer",
+    "ProductImageSerializer",
+    "ProductSerializer",
+    "PublicCategorySerializer",
+    "PublicInventoryItemSerializer",
+    "PublicProductImageSerializer",
+    "PublicProductListItemSerializer",
+    "PublicProductSerializer",
+    "PublicShopProductSerializer",
+    "PublicShopSerializer",
+    "PublicShopWithProductsSerializer",
+    "ShopSerializer",
+    "VariantOptionSerializer",
+    "VariantTypeSerializer",
+    "absolute_url",
+    "money",
+]

@@ -1,0 +1,39 @@
+"""Field helpers of the shop serializers: money with the currency's decimals, absolute urls, optional formats."""
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from shops.currencies import quantize_for_currency
+
+
+def money(amount: Decimal | None, currency: str) -> str | None:
+    """A decimal string with the currency's own number of decimals: "12.50" USD, "1200" JPY, "1.250" KWD."""
+    return None if amount is None else str(quantize_for_currency(amount, currency))
+
+
+def absolute_url(serializer: serializers.Serializer, url: str) -> str:
+    request = serializer.context.get("request")
+    if url.startswith("/") and request is not None:
+        return request.build_absolute_uri(url)
+    return url
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class BlankOrEmailField(serializers.CharField):
+    """An email address, or "" when none is given (the format of an EmailField alone refuses "")."""
+
+
+@extend_schema_field({"type": "string", "anyOf": [{"format": "uri"}, {"maxLength": 0}]})
+class BlankOrUrlField(serializers.CharField):
+    """A URL, or "" when none is given (the format of a URLField alone refuses "")."""
+
+
+class StockQuantityWhenShownField(serializers.IntegerField):
+    """The exact stock, in the body only when the shop shows stock quantities. For output only, and not
+    read_only: drf-spectacular lists every read-only field as required, and this one may be left out."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, help_text="Only when the shop shows stock quantities.", **kwargs)
