@@ -14,7 +14,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 COUNTER = "__N__"
 
@@ -292,7 +291,3 @@ def _percentile(ordered: list[float], percent: float) -> float:
     if not ordered:
         return 0.0
     return ordered[min(len(ordered) - 1, int(len(ordered) * percent / 100))]
-
-
-def as_dict(result: Result) -> dict[str, Any]:
-    return {**result.__dict__, "rate": result.rate}
