@@ -99,6 +99,17 @@ def test_the_product_list_cuts_long_descriptions(api_client: APIClient, shop: Sh
     ]
 
 
+def test_public_categories_are_capped_and_cut(api_client: APIClient, shop: Shop, settings: Any) -> None:
+    settings.UNPAGINATED_LIST_LIMIT = 2
+    settings.STOREFRONT_GRID_DESCRIPTION_CHARS = 5
+    for name in ("Cups", "Bowls", "Mugs"):
+        CategoryFactory(shop=shop, name=name, slug=name.lower(), description=f"All our {name.lower()}.")
+
+    body = api_client.get(f"{SHOP_PAGE}categories/").json()
+
+    assert [(c["name"], c["description"]) for c in body] == [("Bowls", "All o\u2026"), ("Cups", "All o\u2026")]
+
+
 # --- the limits on write ---
 
 
