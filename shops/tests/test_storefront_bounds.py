@@ -228,14 +228,29 @@ def test_unknown_reordered_and_default_parameters_share_the_canonical_entry(
     for n in range(3):
         ProductFactory(shop=shop, name=f"P{n}", slug=f"p{n}", price="10")
     plain = APIClient().get(LIST)
+    APIClient().get(LIST, {"page_size": 100})
     second = APIClient().get(LIST, {"page": 2, "page_size": 1, "min_price": "10"})
     shop_page = APIClient().get(SHOP_PAGE)
 
     with django_assert_num_queries(0):
         same_as_plain = [
             APIClient().get(f"{LIST}{query}")
-            for query in ("?x=1", "?page=1", "?page=01", "?page_size=24", "?ordering=newest&utm_source=ad", "?page=")
+            for query in (
+                "?x=1",
+                "?page=1",
+                "?page=01",
+                "?page=",
+                "?page_size=24",
+                "?page_size=0",
+                "?page_size=-3",
+                "?page_size=abc",
+                "?ordering=newest&utm_source=ad",
+                "?ordering=",
+                "?in_stock=maybe",
+                "?search=",
+            )
         ]
+        biggest = [APIClient().get(f"{LIST}?page_size={size}") for size in (100, 1000, 10**6)]
         same_as_second = [
             APIClient().get(f"{LIST}{query}")
             for query in (
@@ -247,6 +262,7 @@ def test_unknown_reordered_and_default_parameters_share_the_canonical_entry(
         same_shop_page = APIClient().get(f"{SHOP_PAGE}?x=1&page=9")
 
     assert {response.content for response in same_as_plain} == {plain.content}
+    assert len({response.content for response in biggest}) == 1
     assert {response.content for response in same_as_second} == {second.content}
     assert same_shop_page.content == shop_page.content
     # The links of a shared page carry only the canonical parameters.
