@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test test-long lint format migrate check-deploy bench bench-images clean
+.PHONY: run test test-long lint format migrate check-deploy bench bench-images bench-storefront clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench: $(INSTALLED)
 # Image pipeline figures and ratios (not a test): prints a table and writes bench-results/images.md.
 bench-images: $(INSTALLED)
 	$(BIN)/python bench/images.py
+
+# Public page figures (not a test): the shop page, product list and product page of a 100-product x
+# 100-variant shop, cold and warm, anonymous and with a garbage token. Writes bench-results/storefront.md.
+bench-storefront: $(INSTALLED)
+	$(BIN)/python bench/storefront.py
 
 clean:
 	rm -rf $(VENV) .devdata .pytest_cache .ruff_cache

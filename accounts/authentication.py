@@ -5,15 +5,41 @@ cookie never breaks the public storefront. Endpoints that need a login still ans
 says the token was invalid (see `api.exceptions`).
 """
 
+import re
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from knox.auth import TokenAuthentication
+from knox.models import AuthToken
+from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
 from rest_framework.authentication import CSRFCheck
 from rest_framework.request import Request
 
 INVALID_TOKEN_FLAG = "_auth_token_invalid"  # noqa: S105 - an attribute name, not a secret
+# What knox makes: its prefix and AUTH_TOKEN_CHARACTER_LENGTH lower-case hex digits.
+TOKEN_SHAPE = re.compile(
+    re.escape(knox_settings.TOKEN_PREFIX) + f"[0-9a-f]{{{knox_settings.AUTH_TOKEN_CHARACTER_LENGTH}}}"
+)
+
+
+def may_carry_login(request: HttpRequest) -> bool:
+    """Whether the request's token (the Authorization header, else the auth cookie) may log someone in: it has
+    the shape of a token and a stored token has its key. Anything else is anonymous, as the authentication
+    classes below treat it. At most one indexed query, none for a malformed token; a True may still be an
+    expired or wrong token (authentication decides)."""
+    header = request.META.get("HTTP_AUTHORIZATION")
+    if header:
+        parts = header.split()
+        if len(parts) != 2 or parts[0].lower() != knox_settings.AUTH_HEADER_PREFIX.lower():
+            return False
+        token = parts[1]
+    else:
+        token = request.COOKIES.get(settings.AUTH_COOKIE, "")
+    if not TOKEN_SHAPE.fullmatch(token):
+        return False
+    return AuthToken.objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]).exists()
 
 
 class HeaderTokenAuthentication(TokenAuthentication):

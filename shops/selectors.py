@@ -3,6 +3,7 @@ queries for one row or a hundred. Owner selectors scope to the owner: another us
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -49,12 +50,22 @@ def _filtered(
 
 def _with_catalogue_relations(products: QuerySet[Product], *, active_items_only: bool = False) -> QuerySet[Product]:
     """Category, shop, images, variant types with options, inventory items with their options and types:
-    four queries more than the products, however many there are."""
+    four queries more than the products, however many there are. The public view (active items only) also
+    caps the items per product at the write limit."""
     items = ProductInventoryItem.objects.order_by("position", "id").prefetch_related(
         Prefetch("options", queryset=ProductVariantOption.objects.select_related("variant_type"))
     )
-    if active_items_only:
-        items = items.filter(is_active=True)
+    # The public view: active items only, at most the write limit (into a list: a sliced prefetch cannot
+    # stand in for the related manager).
+    items_prefetch = (
+        Prefetch(
+            "inventory_items",
+            queryset=items.filter(is_active=True)[: settings.PRODUCT_MAX_INVENTORY_ITEMS],
+            to_attr="public_inventory_items",
+        )
+        if active_items_only
+        else Prefetch("inventory_items", queryset=items)
+    )
     return products.select_related("category", "shop").prefetch_related(
         Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
         Prefetch(
@@ -63,7 +74,7 @@ def _with_catalogue_relations(products: QuerySet[Product], *, active_items_only:
                 Prefetch("options", queryset=ProductVariantOption.objects.order_by("position", "id"))
             ),
         ),
-        Prefetch("inventory_items", queryset=items),
+        items_prefetch,
     )
 
 
@@ -105,24 +116,31 @@ def _on_sale(shop: Shop) -> QuerySet[Product]:
     )
 
 
-def product_list_public(*, shop: Shop, filters: Any = None) -> QuerySet[Product]:
-    """The storefront grid: each product with its images and whether it has variants (an annotation, not a
-    query). Two queries for any page size, after the count."""
-    products = (
+def _grid_public(shop: Shop) -> QuerySet[Product]:
+    """Products as the storefront grids show them: each with its primary image only and whether it has
+    variants (an annotation, not a query); no variant types or items. Two queries for any number."""
+    return (
         Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop=shop)
         .select_related("category", "shop")
-        # A list shows one image per product: fetch no other.
+        # A grid shows one image per product: fetch no other.
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.filter(position=0)))
         .annotate(has_variants=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))))
         .order_by("-created_at", "-id")
     )
-    return _filtered(PublicProductFilter, filters, products)
 
 
-def product_list_public_with_variants(*, shop: Shop) -> QuerySet[Product]:
-    """The shop page of the existing frontend: every on-sale product with its variants and active items."""
-    return _on_sale(shop).order_by("-created_at", "-id")
+def product_list_public(*, shop: Shop, filters: Any = None) -> QuerySet[Product]:
+    """The storefront's paginated, filterable grid."""
+    return _filtered(PublicProductFilter, filters, _grid_public(shop))
+
+
+def product_list_public_for_shop_page(*, shop: Shop) -> list[Product]:
+    """The products the shop page embeds: the newest STOREFRONT_SHOP_PAGE_PRODUCTS on sale, in grid shape
+    (the product list has the rest, the product page the variants)."""
+    return list(_grid_public(shop)[: settings.STOREFRONT_SHOP_PAGE_PRODUCTS])
 
 
 def product_get_public(*, shop: Shop, slug: str) -> Product:
+    """A product page: at most PRODUCT_MAX_INVENTORY_ITEMS active items (the write limit; a product stored
+    before it was lowered shows its first ones)."""
     return get_object_or_404(_on_sale(shop), slug=slug)

@@ -1,19 +1,21 @@
 """Rendered anonymous storefront responses, cached per shop version: the keys, the versions and their bumps.
 
 A page is cached under its shop's slug, the shop's current version, today's date (availability windows change
-at midnight) and a digest of the scheme, host, path and sorted query string (absolute urls carry the host), with
-the rendered body and its ETag as the value. A hit costs two cache reads (the version, then the page) and no
-query. A write that changes what a storefront shows calls `storefront_changed`; once the transaction commits the
-shop's version key is deleted, so the next read makes a new version and renders afresh. Versions are random
-tokens, never counters: a page rendered from rows read before a commit can only be stored under a version that
-the commit's bump has already retired, and a deleted version is never made again.
+at midnight) and a digest of the scheme, host, path (absolute urls carry the host) and the parameters that change
+the answer in canonical form (`shops.storefront_query`; unknown ones ignored), with the rendered body and its
+ETag as the value. A body over STOREFRONT_CACHE_MAX_BYTES is not kept. A token that cannot log anyone in
+(garbage, unknown) counts as anonymous, as it does for the response. A hit costs two cache reads (the version,
+then the page) and no query. A write that changes what a storefront shows calls `storefront_changed`; once the
+transaction commits the shop's version key is deleted, so the next read makes a new version and renders
+afresh. Versions are random tokens, never counters: a page rendered from rows read before a commit can only be
+stored under a version that the commit's bump has already retired, and a deleted version is never made again.
 STOREFRONT_CACHE_SECONDS (the pages' lifetime) bounds the staleness of any write that no bump covers."""
 
 import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import quote_etag
 
-from api.middleware import is_anonymous_read
+from accounts.authentication import may_carry_login
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +49,8 @@ def _version(slug: str) -> str | None:
     return version
 
 
-def _page_key(request: HttpRequest, slug: str, version: str) -> str:
-    query = urlencode(sorted(parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)))
-    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+def _page_key(request: HttpRequest, slug: str, version: str, params: list[tuple[str, str]]) -> str:
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(params)}"
     digest = hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
     return f"storefront:page:{slug}:{version}:{timezone.localdate().isoformat()}:{digest}"
 
@@ -77,19 +78,29 @@ class CachedPage:
         """Keep a rendered 200 (and set its ETag, as the conditional-GET middleware would)."""
         if response.status_code != 200 or response.streaming:
             return
+        if len(response.content) > settings.STOREFRONT_CACHE_MAX_BYTES:
+            logger.info("storefront page of %d bytes not cached: %s", len(response.content), self.key)
+            return
         etag = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
         response["ETag"] = etag
         headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
         cache.set(self.key, (response.content, etag, headers), timeout=settings.STOREFRONT_CACHE_SECONDS)
 
 
-def cached_page(request: HttpRequest, *, shop_slug: str) -> CachedPage | None:
-    """Where this request's page is cached, or None when it must not be (cache off, a write, a logged-in or
-    token-carrying client, which must see fresh data and be authenticated, or an Accept that is not JSON)."""
-    if settings.STOREFRONT_CACHE_SECONDS <= 0 or not is_anonymous_read(request) or not _accepts_json(request):
+def cached_page(request: HttpRequest, *, shop_slug: str, params: list[tuple[str, str]] | None) -> CachedPage | None:
+    """Where this request's page is cached, or None when it must not be: the cache is off, a write, `params`
+    is None (the view's parameters are invalid or not worth caching), an Accept that is not JSON, or a token
+    that may log someone in (a logged-in client must see fresh data and be authenticated)."""
+    if (
+        settings.STOREFRONT_CACHE_SECONDS <= 0
+        or request.method not in ("GET", "HEAD")
+        or params is None
+        or not _accepts_json(request)
+        or may_carry_login(request)
+    ):
         return None
     version = _version(shop_slug)
-    return None if version is None else CachedPage(_page_key(request, shop_slug, version))
+    return None if version is None else CachedPage(_page_key(request, shop_slug, version, params))
 
 
 # --- invalidation ---

@@ -215,3 +215,14 @@ UNPAGINATED_LIST_LIMIT = env.int("UNPAGINATED_LIST_LIMIT", default=1000)
 # Seconds an anonymous storefront page stays in the cache (0: not cached). Writes bump the shop's pages at
 # once; this bounds how stale a page gets after a write that bypasses the bumps (a raw SQL update).
 STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=60)
+# A rendered storefront page bigger than this is served but not cached (a cache row is never a giant body).
+STOREFRONT_CACHE_MAX_BYTES = env.int("STOREFRONT_CACHE_MAX_BYTES", default=1024 * 1024)
+# Products embedded in the public shop page (newest first, grid shape); the paginated list has the rest.
+STOREFRONT_SHOP_PAGE_PRODUCTS = env.int("STOREFRONT_SHOP_PAGE_PRODUCTS", default=100)
+# Characters of a product's long description in the storefront grids (shop page and product list); the
+# product page has it whole.
+STOREFRONT_GRID_DESCRIPTION_CHARS = env.int("STOREFRONT_GRID_DESCRIPTION_CHARS", default=300)
+# Inventory items (variant combinations) per product, and options per variant type: what a product page
+# may embed.
+PRODUCT_MAX_INVENTORY_ITEMS = env.int("PRODUCT_MAX_INVENTORY_ITEMS", default=100)
+PRODUCT_MAX_OPTIONS_PER_TYPE = env.int("PRODUCT_MAX_OPTIONS_PER_TYPE", default=100)

@@ -3,11 +3,12 @@
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shops.models import Product, ProductStatus, StockStatus, VariantInputType
-from shops.services.variants import MAX_INVENTORY_ITEMS, MAX_OPTIONS_PER_TYPE, MAX_VARIANT_TYPES
+from shops.services.variants import MAX_VARIANT_TYPES
 
 MONEY_INPUT = {"max_digits": 12, "decimal_places": 3, "min_value": Decimal(0)}
 STATUS_ALIASES = {"inactive": ProductStatus.DRAFT}  # the existing frontend's word for "not on sale"
@@ -54,7 +55,7 @@ class VariantTypeInputSerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     name = serializers.CharField(max_length=64, trim_whitespace=True)
     input_type = serializers.ChoiceField(choices=VariantInputType.values, required=False)
-    options = VariantOptionInputSerializer(many=True, max_length=MAX_OPTIONS_PER_TYPE)
+    options = VariantOptionInputSerializer(many=True, max_length=settings.PRODUCT_MAX_OPTIONS_PER_TYPE)
 
 
 class IdOrName(serializers.Field):
@@ -161,7 +162,10 @@ class ProductInputSerializer(serializers.Serializer):
         many=True, required=False, max_length=MAX_VARIANT_TYPES + 1, help_text="Replaces all variant types."
     )
     inventory_items = InventoryItemInputSerializer(
-        many=True, required=False, max_length=MAX_INVENTORY_ITEMS, help_text="Replaces all inventory items."
+        many=True,
+        required=False,
+        max_length=settings.PRODUCT_MAX_INVENTORY_ITEMS,
+        help_text="Replaces all inventory items (at most PRODUCT_MAX_INVENTORY_ITEMS).",
     )
 
     def validate_currency(self, value: str) -> str:

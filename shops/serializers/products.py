@@ -3,6 +3,7 @@
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -290,7 +291,9 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
 
     @extend_schema_field(PublicInventoryItemSerializer(many=True))
     def get_inventory_items(self, product: Product) -> list[dict[str, Any]]:
-        return super().get_inventory_items(product)
+        # The public selector prefetches at most PRODUCT_MAX_INVENTORY_ITEMS active items into this list.
+        context = {**self.context, "product": product}
+        return self.inventory_item_serializer(product.public_inventory_items, many=True, context=context).data
 
     def to_representation(self, product: Product) -> dict[str, Any]:
         data = super().to_representation(product)
@@ -316,9 +319,16 @@ class _PrimaryImageMixin(serializers.Serializer):
         return PublicProductImageSerializer(context=self.context)
 
 
+def grid_text(text: str) -> str:
+    """A long description as a grid shows it: its first STOREFRONT_GRID_DESCRIPTION_CHARS characters, and
+    an ellipsis when cut."""
+    limit = settings.STOREFRONT_GRID_DESCRIPTION_CHARS
+    return text if len(text) <= limit else text[:limit].rstrip() + "\u2026"
+
+
 class PublicProductListItemSerializer(_PrimaryImageMixin, PublicProductSerializer):
-    """A product in the storefront grid: its primary image instead of all images, and whether it has
-    variants instead of the variants themselves (the product page has them)."""
+    """A product in the storefront grid: its primary image instead of all images, whether it has variants
+    instead of the variants themselves, and the long description cut short (the product page has them)."""
 
     has_variants = serializers.BooleanField(read_only=True)
 
@@ -330,11 +340,18 @@ class PublicProductListItemSerializer(_PrimaryImageMixin, PublicProductSerialize
         ]
         read_only_fields = fields
 
+    def to_representation(self, product: Product) -> dict[str, Any]:
+        data = super().to_representation(product)
+        data["long_description"] = data["description"] = grid_text(product.long_description)
+        return data
 
-class PublicShopProductSerializer(_PrimaryImageMixin, PublicProductSerializer):
-    """A product on the shop page of the existing frontend: all images, variants and active items, and the
-    primary image."""
 
-    class Meta(PublicProductSerializer.Meta):
-        fields = [*PublicProductSerializer.Meta.fields, "primary_image"]
+class PublicShopProductSerializer(PublicProductListItemSerializer):
+    """A product on the shop page of the existing frontend, in grid shape (bounded whatever the catalogue):
+    `images` holds the primary image only; no variant types or items (the product page has them)."""
+
+    images = PublicProductImageSerializer(many=True, read_only=True, help_text="The primary image only.")
+
+    class Meta(PublicProductListItemSerializer.Meta):
+        fields = [*PublicProductListItemSerializer.Meta.fields, "images"]
         read_only_fields = fields

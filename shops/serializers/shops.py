@@ -11,7 +11,7 @@ from shops.models import (
     Shop,
 )
 from shops.serializers.fields import BlankOrEmailField, BlankOrUrlField
-from shops.serializers.products import PublicShopProductSerializer
+from shops.serializers.products import PublicShopProductSerializer, grid_text
 
 SHOP_CONTACT_FIELDS = ["contact_email", "contact_phone", "contact_website", "contact_address"]
 
@@ -103,10 +103,17 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class PublicCategorySerializer(serializers.ModelSerializer):
+    """The description cut as a grid cuts a product's (a shop may have many categories)."""
+
     class Meta:
         model = Category
         fields = ["id", "name", "slug", "description"]
         read_only_fields = fields
+
+    def to_representation(self, category: Category) -> dict[str, Any]:
+        data = super().to_representation(category)
+        data["description"] = grid_text(category.description)
+        return data
 
 
 class PublicShopWithProductsSerializer(PublicShopSerializer):

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from shops.currencies import amount_fits_currency, currency_exponent
@@ -22,8 +23,6 @@ from shops.models import (
 from shops.storefront_cache import storefront_changed
 
 MAX_VARIANT_TYPES = 3
-MAX_OPTIONS_PER_TYPE = 100
-MAX_INVENTORY_ITEMS = 1000
 COLOR_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 ItemThrough = ProductInventoryItem.options.through
@@ -110,8 +109,9 @@ def _validate_types(payload: list[dict[str, Any]], existing: dict[int, ProductVa
 
 
 def _validate_options(label: str, options: list[dict[str, Any]], variant_type: ProductVariantType | None) -> None:
-    if len(options) > MAX_OPTIONS_PER_TYPE:
-        raise _error("variant_types", f"{label}: at most {MAX_OPTIONS_PER_TYPE} options.")
+    limit = settings.PRODUCT_MAX_OPTIONS_PER_TYPE
+    if len(options) > limit:
+        raise _error("variant_types", f"{label}: at most {limit} options (PRODUCT_MAX_OPTIONS_PER_TYPE).")
     known = {option.id for option in variant_type.options.all()} if variant_type else set()
     names: set[str] = set()
     ids: set[int] = set()
@@ -243,8 +243,10 @@ def option_key(options: list[ProductVariantOption]) -> str:
 def _plan_items(
     product: Product, payload: list[dict[str, Any]], catalogue: _Catalogue, existing: set[int]
 ) -> list[_ItemPlan]:
-    if len(payload) > MAX_INVENTORY_ITEMS:
-        raise _error("inventory_items", f"A product can have at most {MAX_INVENTORY_ITEMS} inventory items.")
+    limit = settings.PRODUCT_MAX_INVENTORY_ITEMS
+    if len(payload) > limit:
+        message = f"A product can have at most {limit} inventory items (PRODUCT_MAX_INVENTORY_ITEMS)."
+        raise _error("inventory_items", message)
     currency = product.shop.currency
     plans: list[_ItemPlan] = []
     keys: set[str] = set()

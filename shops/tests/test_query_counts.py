@@ -89,12 +89,13 @@ def test_public_product_list_queries_do_not_grow_with_the_page(
 def test_shop_page_queries_do_not_grow_with_the_products(api_client, shop, django_assert_num_queries, count) -> None:
     stock(shop, count)
 
-    # Shop with its featured categories, products with category and shop, photos, variants.
-    with django_assert_num_queries(3 + VARIANT_QUERIES):
+    # Shop with its featured categories, products with category and shop (and whether they have variants),
+    # primary photos: the shop page embeds grid cards, no variants.
+    with django_assert_num_queries(3):
         response = api_client.get(f"/api/v1/shops/slug/{shop.slug}/")
 
     assert response.status_code == 200
-    assert len(response.json()["products"]) == count
+    assert [(len(p["images"]), p["has_variants"]) for p in response.json()["products"]] == [(1, True)] * count
 
 
 @pytest.mark.parametrize("count", [1, 30])

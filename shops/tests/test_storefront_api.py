@@ -39,7 +39,7 @@ LIST_ITEM_KEYS = {
 }
 # The product page (and each product of the frontend's shop page) has all images and the variants.
 DETAIL_KEYS = (LIST_ITEM_KEYS - {"primary_image", "has_variants"}) | {"images", "variant_types", "inventory_items"}
-SHOP_PAGE_ITEM_KEYS = DETAIL_KEYS | {"primary_image"}
+SHOP_PAGE_ITEM_KEYS = LIST_ITEM_KEYS | {"images"}
 
 
 def storefront(shop: Shop) -> str:
@@ -47,7 +47,8 @@ def storefront(shop: Shop) -> str:
 
 
 def list_item(product: Product, *, primary_image: dict | None = None, full: bool = False) -> dict:
-    """The product as the storefront grid shows it; `full`: as the shop page shows it."""
+    """The product as the storefront grid shows it; `full`: as the shop page shows it (the same card, and
+    `images` for the existing frontend)."""
     product.refresh_from_db()
     body = {
         "id": product.id,
@@ -68,16 +69,19 @@ def list_item(product: Product, *, primary_image: dict | None = None, full: bool
         "in_stock": available_quantity(product, None) != 0,
         "available_from": None,
         "available_to": None,
-        "variant_types": [],
-        "inventory_items": [],
+        "has_variants": False,
         "primary_image": primary_image,
         "created_at": as_json(product.created_at),
         "updated_at": as_json(product.updated_at),
     }
-    if full:
-        return {**body, "images": [primary_image] if primary_image else []}
-    del body["variant_types"], body["inventory_items"]
-    return {**body, "has_variants": False}
+    return {**body, "images": [primary_image] if primary_image else []} if full else body
+
+
+def detail(product: Product) -> dict:
+    """The product as its page shows it (no variants here)."""
+    body = list_item(product, full=True)
+    del body["primary_image"], body["has_variants"]
+    return {**body, "variant_types": [], "inventory_items": []}
 
 
 @pytest.fixture
@@ -217,8 +221,7 @@ def test_public_product_detail_shows_an_active_product(api_client, shop, storefr
     response = api_client.get(f"{storefront(shop)}products/wooden-train/")
 
     assert response.status_code == 200
-    expected = list_item(product, full=True)
-    del expected["primary_image"]
+    expected = detail(product)
     assert response.json() == expected
     assert (expected["price"], expected["base_price"], expected["discounted_price"], expected["category_slug"]) == (
         "8.00",
