@@ -95,7 +95,10 @@ class Services:
             SPACES_READ_TIMEOUT="3",
             SPACES_MAX_ATTEMPTS="1",
             THROTTLE_LOGIN_CLIENT="100000/min",
-            THROTTLE_LOGIN_IDENTIFIER="100000/min",
+            THROTTLE_LOGIN_ACCOUNT_CLIENT="100000/min",
+            THROTTLE_LOGIN_ACCOUNT="100000/min",
+            THROTTLE_PASSWORD_CHANGE_CLIENT="100000/min",
+            THROTTLE_PASSWORD_CHANGE_USER="100000/min",
             THROTTLE_REGISTER="100000/min",
             LOG_LEVEL="ERROR",
         )
