@@ -18,8 +18,8 @@ from rest_framework.throttling import BaseThrottle
 from accounts.selectors import login_account_key
 from api.throttling import Window, WindowThrottle, give_back, take, window
 
-# Identifiers the login refuses before any lookup (the serializer's max_length, text PostgreSQL refuses)
-# take no account window: no password is tried with them.
+# Identifiers the login serializer refuses before any lookup (empty, longer than its max_length, a NUL or a
+# lone surrogate, which PostgreSQL cannot take either) take no account window: no password is tried with them.
 IDENTIFIER_MAX_LENGTH = 254
 _ACCOUNT_WINDOWS = "_login_account_windows"
 
@@ -38,6 +38,8 @@ def _identifier_text(identifier: Any) -> str | None:
     identifier = identifier.strip()  # as the serializer trims it
     if not identifier or len(identifier) > IDENTIFIER_MAX_LENGTH or "\x00" in identifier:
         return None
+    if any("\ud800" <= character <= "\udfff" for character in identifier):
+        return None  # a lone surrogate (JSON allows one): the serializer refuses it, PostgreSQL cannot take it
     return identifier
 
 

@@ -69,8 +69,8 @@ class Counters(Protocol):
     def hit(self, key: str, seconds: int) -> tuple[int, float]:
         """Add one to the key's window (opening one of `seconds` when there is none): (count, seconds left)."""
 
-    def give_back(self, key: str) -> None:
-        """Remove one from the key's current window, never below zero."""
+    def give_back(self, *keys: str) -> None:
+        """Remove one from each key's current window, never below zero (one round trip)."""
 
 
 # INCR and the expiry of a new window in one script: Redis runs a script alone, so no two clients see the same
@@ -85,9 +85,10 @@ end
 return {count, left}
 """
 REDIS_GIVE_BACK = """
-local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-if count > 0 then redis.call('DECR', KEYS[1]) end
-return count
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+return 0
 """
 
 
@@ -105,9 +106,10 @@ class RedisCounters:
         count, left_ms = self._client(key).eval(REDIS_HIT, 1, key, seconds * 1000)
         return int(count), int(left_ms) / 1000
 
-    def give_back(self, key: str) -> None:
-        key = self.cache.make_key(key)
-        self._client(key).eval(REDIS_GIVE_BACK, 1, key)
+    def give_back(self, *keys: str) -> None:
+        if keys:
+            made = [self.cache.make_key(key) for key in keys]
+            self._client(made[0]).eval(REDIS_GIVE_BACK, len(made), *made)
 
 
 class DatabaseCounters:
@@ -140,12 +142,14 @@ class DatabaseCounters:
         # Clamped: a window opened by a concurrent hit whose clock read a moment later ends a moment later.
         return int(count), min(max(expires_at.timestamp() - now, 0.0), float(seconds))
 
-    def give_back(self, key: str) -> None:
+    def give_back(self, *keys: str) -> None:
+        if not keys:
+            return
         moment = datetime.fromtimestamp(clock(), tz=UTC)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {self.table} SET count = count - 1 WHERE key = %s AND count > 0 AND expires_at > %s",  # noqa: S608
-                [key, moment],
+                f"UPDATE {self.table} SET count = count - 1 WHERE key = ANY(%s) AND count > 0 AND expires_at > %s",  # noqa: S608
+                [list(keys), moment],
             )
 
     def _purge(self, cursor: Any, moment: datetime) -> None:
@@ -176,8 +180,7 @@ def take(windows: Sequence[Window], *, store: Counters | None = None) -> float |
     for item in windows:
         count, left = store.hit(item.key, item.seconds)
         if count > item.limit:
-            for held in [*taken, item]:
-                store.give_back(held.key)
+            store.give_back(*(held.key for held in [*taken, item]))
             return left
         taken.append(item)
     return None
@@ -185,9 +188,7 @@ def take(windows: Sequence[Window], *, store: Counters | None = None) -> float |
 
 def give_back(windows: Sequence[Window], *, store: Counters | None = None) -> None:
     """Return the slots of an attempt that should not count (a login that succeeded)."""
-    store = store or counters()
-    for item in windows:
-        store.give_back(item.key)
+    (store or counters()).give_back(*(item.key for item in windows))
 
 
 class WindowThrottle(BaseThrottle):
