@@ -146,6 +146,14 @@ def test_giving_back_never_goes_below_zero(throttle_clock: ThrottleClock) -> Non
     assert list(ThrottleCounter.objects.values_list("key", "count")) == [("throttle:test:back", 0)]
 
 
+def test_requests_are_not_atomic() -> None:
+    """The database counters write in the request's connection: with ATOMIC_REQUESTS, a failed login (a 400
+    rolls the request back) would roll its count back too, and guessing would be free."""
+    from django.conf import settings
+
+    assert settings.DATABASES["default"].get("ATOMIC_REQUESTS", False) is False
+
+
 @pytest.mark.parametrize(
     ("rate", "parsed"),
     [("5/min", (5, 60)), ("5/15min", (5, 900)), ("100/hour", (100, 3600)), ("10/s", (10, 1)), ("1/2d", (1, 172800))],
