@@ -17,10 +17,43 @@ from accounts.tests.factories import UserFactory
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
-    """Throttle counters live in the cache: every test starts with none."""
+    """The storefront pages live in the cache: every test starts with none. (Throttle counters live in
+    PostgreSQL with the local-memory cache of the tests: rolled back or flushed with every test.)"""
     cache.clear()
     yield
     cache.clear()
+
+
+class ThrottleClock:
+    """The throttles' clock (`api.throttling.clock`), standing still until moved."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> ThrottleClock:
+    """Throttles see time pass only when the test moves it, so the waits they announce are exact."""
+    clock = ThrottleClock(1_900_000_000.0)
+    monkeypatch.setattr("api.throttling.clock", lambda: clock.now)
+    return clock
+
+
+@pytest.fixture
+def throttle_rates(settings: Any) -> Callable[..., None]:
+    """`throttle_rates(login_account="2/min")`: override scopes of DEFAULT_THROTTLE_RATES for one test."""
+
+    def set_rates(**rates: str) -> None:
+        framework = settings.REST_FRAMEWORK
+        settings.REST_FRAMEWORK = {
+            **framework,
+            "DEFAULT_THROTTLE_RATES": {**framework["DEFAULT_THROTTLE_RATES"], **rates},
+        }
+
+    return set_rates
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.serializers import UserSerializer
-from accounts.throttles import LoginClientThrottle, LoginIdentifierThrottle, RegisterThrottle
+from accounts.throttles import LoginThrottle, PasswordChangeThrottle, RegisterThrottle, login_attempt_succeeded
 
 COOKIE_HELP = (
     "true: also set the token in the httpOnly auth cookie and leave it out of the body "
@@ -78,7 +78,7 @@ class RegisterApi(APIView):
 
 class LoginApi(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [LoginClientThrottle, LoginIdentifierThrottle]
+    throttle_classes = [LoginThrottle]
 
     class LoginInputSerializer(serializers.Serializer):
         identifier = serializers.CharField(max_length=254, help_text="Username or email (case-insensitive).")
@@ -95,6 +95,7 @@ class LoginApi(APIView):
         user = services.user_authenticate(
             request=request._request, identifier=fields["identifier"], password=fields["password"]
         )
+        login_attempt_succeeded(request=request)
         return _session_response(request=request, user=user, use_cookie=fields["cookie"], status_code=200)
 
 
@@ -218,6 +219,7 @@ class PasswordChangeApi(APIView):
     """Sets a new password; every other session (token) is logged out, this one stays."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [PasswordChangeThrottle]
 
     class PasswordChangeInputSerializer(serializers.Serializer):
         current_password = serializers.CharField(trim_whitespace=False, max_length=128)

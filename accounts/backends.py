@@ -6,11 +6,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from accounts.selectors import user_login_lookup
+
 
 class UsernameOrEmailBackend(ModelBackend):
     """`authenticate(username=<username or email>, password=...)`. An identifier with "@" is an email
-    (usernames cannot contain "@"). Unknown accounts cost one password hash too, so the time a failed
-    login takes does not tell whether the account exists."""
+    (usernames cannot contain "@"); the lookup is `user_login_lookup`, which the login throttle shares.
+    Unknown accounts cost one password hash too, so the time a failed login takes does not tell whether the
+    account exists."""
 
     def authenticate(
         self,
@@ -21,11 +24,9 @@ class UsernameOrEmailBackend(ModelBackend):
     ) -> Any:
         if username is None or password is None:
             return None
-        user_model = get_user_model()
-        lookup = {"email__iexact": username} if "@" in username else {"username__iexact": username}
-        user = user_model._default_manager.filter(**lookup).first()
+        user = user_login_lookup(identifier=username).first()
         if user is None:
-            user_model().set_password(password)
+            get_user_model()().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user

@@ -1,43 +1,90 @@
-"""Login and registration throttles: per client address and per account identifier (429 + Retry-After)."""
+"""Login, registration and password-change throttles (429 + Retry-After), on atomic windows
+(`api.throttling`).
 
-import hashlib
+Login, as OWASP's authentication cheat sheet describes, without letting anyone lock an owner out: every
+attempt takes a slot in the client's window (THROTTLE_LOGIN_CLIENT, any account), then in the account's
+window for that client (THROTTLE_LOGIN_ACCOUNT_CLIENT, low: stops one machine guessing), then in the
+account's window from everywhere (THROTTLE_LOGIN_ACCOUNT, higher: a ceiling on guesses from many machines).
+A client that exhausts its own window for an account is refused without touching the ceiling, so one machine
+cannot lock the owner out; it takes many. An attempt that logs in gives its account slots back: failures
+count, successes do not. The account is the one the identifier reaches (`login_account_key`)."""
+
 from typing import Any
 
+from django.http import HttpRequest
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+from accounts.selectors import login_account_key
+from api.throttling import Window, WindowThrottle, give_back, take, window
+
+# Identifiers the login serializer refuses before any lookup (empty, longer than its max_length, a NUL or a
+# lone surrogate, which PostgreSQL cannot take either) take no account window: no password is tried with them.
+IDENTIFIER_MAX_LENGTH = 254
+_ACCOUNT_WINDOWS = "_login_account_windows"
 
 
-class LoginClientThrottle(SimpleRateThrottle):
-    """Login attempts per client address, whatever account they try."""
-
-    scope = "login_client"
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+def client_ident(request: HttpRequest | Request) -> str:
+    """The client address as DRF's throttles see it (NUM_PROXIES, X-Forwarded-For), for Django views too."""
+    return BaseThrottle().get_ident(request)
 
 
-class LoginIdentifierThrottle(SimpleRateThrottle):
-    """Login attempts per account identifier, from any address: stops guessing one account's password
-    from many machines."""
+def _identifier_text(identifier: Any) -> str | None:
+    if isinstance(identifier, int | float) and not isinstance(identifier, bool):
+        # The login serializer reads a JSON number as its text: count it under the same account.
+        identifier = str(identifier)
+    if not isinstance(identifier, str):
+        return None
+    identifier = identifier.strip()  # as the serializer trims it
+    if not identifier or len(identifier) > IDENTIFIER_MAX_LENGTH or "\x00" in identifier:
+        return None
+    if any("\ud800" <= character <= "\udfff" for character in identifier):
+        return None  # a lone surrogate (JSON allows one): the serializer refuses it, PostgreSQL cannot take it
+    return identifier
 
-    scope = "login_identifier"
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+def login_attempt_take(*, request: HttpRequest | Request, identifier: Any) -> float | None:
+    """Take this login attempt's slots: None when it may go on, else the seconds to wait (nothing taken).
+    Call `login_attempt_succeeded` with the same request if it logs in."""
+    client = client_ident(request)
+    windows = [window("login_client", client)]
+    text = _identifier_text(identifier)
+    account_windows: list[Window] = []
+    if text is not None:
+        account = login_account_key(identifier=text)
+        account_windows = [window("login_account_client", f"{account}|{client}"), window("login_account", account)]
+    wait = take([*windows, *account_windows])
+    setattr(request, _ACCOUNT_WINDOWS, account_windows if wait is None else [])
+    return wait
+
+
+def login_attempt_succeeded(*, request: HttpRequest | Request) -> None:
+    """The attempt logged in: its account slots go back (only failures count against an account)."""
+    give_back(getattr(request, _ACCOUNT_WINDOWS, []))
+    setattr(request, _ACCOUNT_WINDOWS, [])
+
+
+class LoginThrottle(WindowThrottle):
+    """Login attempts per client, per account and client, and per account (see the module's docstring)."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
         identifier = request.data.get("identifier") if hasattr(request.data, "get") else None
-        if isinstance(identifier, int | float) and not isinstance(identifier, bool):
-            # The login serializer reads a JSON number as its text: count it under the same account.
-            identifier = str(identifier)
-        if not isinstance(identifier, str) or not identifier.strip():
-            return None
-        # Hashed: the key stays short whatever the client sends.
-        ident = hashlib.sha256(identifier.strip().lower().encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        self.wait_seconds = login_attempt_take(request=request, identifier=identifier)
+        return self.wait_seconds is None
 
 
-class RegisterThrottle(SimpleRateThrottle):
-    """Account creation per client address."""
+class RegisterThrottle(WindowThrottle):
+    """Account creation per client address (THROTTLE_REGISTER)."""
 
     scope = "register"
 
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+class PasswordChangeThrottle(WindowThrottle):
+    """Password changes (each one a full password hash verification) per client address and per user
+    (THROTTLE_PASSWORD_CHANGE_CLIENT, THROTTLE_PASSWORD_CHANGE_USER); runs after authentication."""
+
+    def windows(self, request: Request, view: Any) -> list[Window]:
+        return [
+            window("password_change_client", self.get_ident(request)),
+            window("password_change_user", str(request.user.pk)),
+        ]

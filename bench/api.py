@@ -76,7 +76,8 @@ def start_services() -> tuple[dict[str, str], list[Any]]:
         IMAGE_MAX_BYTES=str(64 * 1024 * 1024),
         # The benchmark logs in thousands of times from one address: the throttles would answer 429.
         THROTTLE_LOGIN_CLIENT="100000000/min",
-        THROTTLE_LOGIN_IDENTIFIER="100000000/min",
+        THROTTLE_LOGIN_ACCOUNT_CLIENT="100000000/min",
+        THROTTLE_LOGIN_ACCOUNT="100000000/min",
         LOG_LEVEL="WARNING",
     )
     return env, keep_alive

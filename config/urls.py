@@ -1,4 +1,5 @@
-"""URL map: /admin/, /api/v1/auth/, /api/v1/shops/ (catalogue, then carts and orders), the OpenAPI schema and docs."""
+"""URL map: /api/v1/auth/, /api/v1/shops/ (catalogue, then carts and orders), the OpenAPI schema and docs, and
+the admin (at ADMIN_URL, when ADMIN_ENABLED)."""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -6,10 +7,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.admin_login import admin_login
 from api.health import HealthApi, LiveApi
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/shops/", include("shops.urls")),
     path("api/v1/shops/", include("orders.urls")),
@@ -19,6 +20,13 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
+
+if settings.ADMIN_ENABLED:
+    # The login first: it shadows the admin's own, which has no throttle.
+    urlpatterns += [
+        path(f"{settings.ADMIN_URL}login/", admin_login, name="admin-login"),
+        path(settings.ADMIN_URL, admin.site.urls),
+    ]
 
 if settings.DEBUG:
     # The dev server serves uploads from local storage (no bucket configured).

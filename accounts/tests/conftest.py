@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 from rest_framework.test import APIClient
-from rest_framework.throttling import SimpleRateThrottle
 
 NOW = datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
@@ -14,15 +13,6 @@ def frozen_now(monkeypatch: pytest.MonkeyPatch) -> datetime:
     """`django.utils.timezone.now()` (token creation and expiry checks) answers NOW."""
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
     return NOW
-
-
-@pytest.fixture
-def frozen_throttle_clock(monkeypatch: pytest.MonkeyPatch) -> float:
-    """Throttles see no time pass, so the wait they announce is exact."""
-    moment = NOW.timestamp()
-    # A staticmethod: a plain function set on the class would be bound and receive `self`.
-    monkeypatch.setattr(SimpleRateThrottle, "timer", staticmethod(lambda: moment))
-    return moment
 
 
 @pytest.fixture

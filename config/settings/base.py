@@ -9,6 +9,10 @@ DEBUG = False
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+# The Django admin: served unless ADMIN_ENABLED is false (production's default: config/settings/production.py),
+# at ADMIN_URL; its login is throttled like the API login (accounts/admin_login.py).
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=True)
+ADMIN_URL = (env.str("ADMIN_URL", default="admin/").strip("/") or "admin") + "/"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -24,6 +28,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "storages",
+    "api",
     "accounts",
     "images",
     "shops",
@@ -160,9 +165,14 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
+        # Login (accounts/throttles.py): every attempt from a client; failures on one account from one client;
+        # failures on one account from everywhere (a ceiling above the former, so no one client locks it).
         "login_client": env.str("THROTTLE_LOGIN_CLIENT", default="20/min"),
-        "login_identifier": env.str("THROTTLE_LOGIN_IDENTIFIER", default="5/min"),
+        "login_account_client": env.str("THROTTLE_LOGIN_ACCOUNT_CLIENT", default="5/15min"),
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="100/hour"),
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
+        "password_change_client": env.str("THROTTLE_PASSWORD_CHANGE_CLIENT", default="20/hour"),
+        "password_change_user": env.str("THROTTLE_PASSWORD_CHANGE_USER", default="5/hour"),
         "cart": env.str("THROTTLE_CART", default="120/min"),
         "checkout": env.str("THROTTLE_CHECKOUT", default="10/min"),
     },

@@ -13,6 +13,8 @@ SECRET_KEY = require("DJANGO_SECRET_KEY")
 # Old keys still verify signatures while sessions and tokens signed with them expire: rotation without logouts.
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+# No admin on a public host unless asked for (ADMIN_ENABLED=True, best with an ADMIN_URL of your own).
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=False)
 if not ALLOWED_HOSTS:
     require("ALLOWED_HOSTS")
 

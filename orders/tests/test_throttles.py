@@ -6,7 +6,6 @@ from django.conf import settings
 from orders.models import CartItem, Order
 from orders.tests.conftest import CUSTOMER, add_url, cart_url, checkout_url, line_url
 from orders.tests.factories import CartItemFactory
-from orders.throttles import CartWriteThrottle, CheckoutThrottle
 from shops.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +20,8 @@ def test_cart_and_checkout_rates_are_the_documented_defaults() -> None:
     assert (rates["cart"], rates["checkout"]) == ("120/min", "10/min")
 
 
-def test_cart_writes_are_throttled_per_address(api_client, shop, monkeypatch) -> None:
-    monkeypatch.setattr(CartWriteThrottle, "THROTTLE_RATES", {"cart": "3/min"})
+def test_cart_writes_are_throttled_per_address(api_client, shop, throttle_rates) -> None:
+    throttle_rates(cart="3/min")
     product = ProductFactory(shop=shop)
     token = api_client.post(add_url(shop.slug), {"product_id": product.id}, **address(1)).json()["token"]
     line = CartItem.objects.get()
@@ -43,8 +42,8 @@ def test_cart_writes_are_throttled_per_address(api_client, shop, monkeypatch) ->
     assert api_client.delete(line_url(token, line.id), **address(2)).status_code == 200
 
 
-def test_checkouts_are_throttled_per_address(api_client, shop, monkeypatch) -> None:
-    monkeypatch.setattr(CheckoutThrottle, "THROTTLE_RATES", {"checkout": "2/min"})
+def test_checkouts_are_throttled_per_address(api_client, shop, throttle_rates) -> None:
+    throttle_rates(checkout="2/min")
     tokens = [CartItemFactory(cart__shop=shop).cart.token for _ in range(4)]
     for token in tokens[:2]:
         assert api_client.post(checkout_url(token), CUSTOMER, format="json", **address(1)).status_code == 201

@@ -14,7 +14,7 @@ CACHES = ["redis", "database"]
 
 @pytest.fixture(params=CACHES)
 def two_instances(request: pytest.FixtureRequest, services: Services) -> Iterator[tuple[Gunicorn, Gunicorn]]:
-    overrides = {"THROTTLE_LOGIN_IDENTIFIER": "5/min"}
+    overrides = {"THROTTLE_LOGIN_ACCOUNT_CLIENT": "5/15min"}
     if request.param == "redis":
         if services.redis_url is None:
             pytest.skip("no Redis reachable (REDIS_URL unset and nothing on 127.0.0.1:6379)")
@@ -45,6 +45,7 @@ def test_the_login_throttle_counts_attempts_made_on_both_instances(two_instances
     statuses = [call(server.base_url, "POST", "/api/v1/auth/login/", wrong)[0] for server in [first, second] * 3]
     right = call(second.base_url, "POST", "/api/v1/auth/login/", {"identifier": name, "password": PASSWORD})
 
-    # 5 per minute for one identifier, whichever instance is asked: the 6th attempt and the right password wait.
+    # 5 failures per 15 minutes on one account from one client, whichever instance is asked: the 6th attempt and
+    # the right password wait.
     assert statuses == [400, 400, 400, 400, 400, 429]
     assert right[0] == 429
