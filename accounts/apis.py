@@ -12,13 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import csrf, selectors, services
 from accounts.serializers import UserSerializer
 from accounts.throttles import LoginClientThrottle, LoginIdentifierThrottle, RegisterThrottle
 
 COOKIE_HELP = (
     "true: also set the token in the httpOnly auth cookie and leave it out of the body "
-    "(browser frontends; unsafe requests then need the X-CSRFToken header)."
+    "(browser frontends). Only from an allowed origin (or with the X-CSRFToken header), as every "
+    "cookie-authenticated write."
 )
 
 
@@ -65,11 +66,15 @@ class RegisterApi(APIView):
         password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
         cookie = serializers.BooleanField(default=False, help_text=COOKIE_HELP)
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: SessionOutputSerializer}, auth=[])
+    @extend_schema(
+        request=RegisterInputSerializer, responses={201: SessionOutputSerializer, 403: DetailSerializer}, auth=[]
+    )
     def post(self, request: Request) -> Response:
         data = self.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
+        if fields["cookie"]:  # no cross-site page may log a browser in (login CSRF)
+            csrf.enforce(request._request)
         user = services.user_register(username=fields["username"], email=fields["email"], password=fields["password"])
         return _session_response(
             request=request, user=user, use_cookie=fields["cookie"], status_code=status.HTTP_201_CREATED
@@ -86,12 +91,16 @@ class LoginApi(APIView):
         cookie = serializers.BooleanField(default=False, help_text=COOKIE_HELP)
 
     @extend_schema(
-        request=LoginInputSerializer, responses={200: SessionOutputSerializer, 400: DetailSerializer}, auth=[]
+        request=LoginInputSerializer,
+        responses={200: SessionOutputSerializer, 400: DetailSerializer, 403: DetailSerializer},
+        auth=[],
     )
     def post(self, request: Request) -> Response:
         data = self.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
+        if fields["cookie"]:  # no cross-site page may log a browser in (login CSRF)
+            csrf.enforce(request._request)
         user = services.user_authenticate(
             request=request._request, identifier=fields["identifier"], password=fields["password"]
         )
