@@ -105,6 +105,7 @@ class _InventoryItemMixin(serializers.Serializer):
 
 
 class InventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
+    sku = serializers.SerializerMethodField(help_text="The item's own SKU, or the product's when it has none.")
     price_override = serializers.SerializerMethodField()
     calculated_price = serializers.SerializerMethodField(help_text="What one unit costs: the override or the price.")
 
@@ -122,6 +123,9 @@ class InventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
             "options",
         ]
         read_only_fields = fields
+
+    def get_sku(self, item: ProductInventoryItem) -> str:
+        return item.sku or self._product(item).sku
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_price_override(self, item: ProductInventoryItem) -> str | None:
