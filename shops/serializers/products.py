@@ -16,7 +16,7 @@ from shops.models import (
 from shops.pricing import unit_price
 from shops.serializers.fields import StockQuantityWhenShownField, money
 from shops.serializers.images import ProductImageSerializer, PublicProductImageSerializer
-from shops.stock import available_quantity, effective_stock_status
+from shops.stock import available_quantity, effective_stock_status, storefront_stock_quantity
 
 
 class _ProductMoneyMixin(serializers.Serializer):
@@ -138,7 +138,7 @@ class InventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
 
 
 class PublicInventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
-    """No SKU; the exact stock only when the shop shows stock quantities."""
+    """No SKU; the exact stock only when the shop shows stock quantities (see `storefront_stock_quantity`)."""
 
     stock_quantity = StockQuantityWhenShownField()
     is_available = serializers.SerializerMethodField()
@@ -172,8 +172,7 @@ class PublicInventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerial
 
     def to_representation(self, item: ProductInventoryItem) -> dict[str, Any]:
         data = super().to_representation(item)
-        if not self._product(item).shop.show_stock_quantity:
-            del data["stock_quantity"]
+        data["stock_quantity"] = storefront_stock_quantity(self._product(item), item)
         return data
 
 
@@ -243,7 +242,7 @@ class ProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSer
 
 class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSerializer):
     """No SKU or internal status: only what a customer sees. `stock_status` is the effective one; the exact
-    `stock_quantity` only when the shop shows stock quantities."""
+    `stock_quantity` only when the shop shows stock quantities (see `storefront_stock_quantity`)."""
 
     description = serializers.CharField(source="long_description", read_only=True)
     category_slug = serializers.SerializerMethodField()
@@ -298,8 +297,7 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
 
     def to_representation(self, product: Product) -> dict[str, Any]:
         data = super().to_representation(product)
-        if not product.shop.show_stock_quantity:
-            del data["stock_quantity"]
+        data["stock_quantity"] = storefront_stock_quantity(product, None)
         return data
 
 

@@ -153,6 +153,7 @@ def test_product_editor_then_inventory_page_then_storefront(browser, api_client,
             "is_available": True,
             "price": "22.00" if s["name"] == "L" else "20.00",
             "currency": "USD",
+            "stock_quantity": 99,
             "option_label": f"Size: {s['name']} / Color: {c['name']}",
             "options": [
                 {
@@ -271,9 +272,11 @@ def test_defect_12_storefront_hides_inactive_unavailable_products_skus_and_exact
         assert api_client.get(f"/api/v1/shops/slug/{shop.slug}/products/{slug}/").status_code == 404
     text = str(listed) + str(detail)
     assert "SECRET" not in text and "HIDDEN" not in text
-    assert "sku" not in detail and "status" not in detail and "stock_quantity" not in detail
+    assert "sku" not in detail and "status" not in detail
+    # Not the exact 3: the capped value that says only "buyable" (HIDDEN_STOCK_QUANTITY).
+    assert (detail["stock_quantity"], detail["inventory_items"][0]["stock_quantity"]) == (99, 99)
     assert [set(item) for item in detail["inventory_items"]] == [
-        {"id", "is_default", "is_available", "price", "currency", "option_label", "options"}
+        {"id", "is_default", "is_available", "price", "currency", "stock_quantity", "option_label", "options"}
     ]
     # The shop may choose to show exact stock.
     Shop.objects.filter(id=shop.id).update(show_stock_quantity=True)

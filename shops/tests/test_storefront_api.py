@@ -7,7 +7,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from shops.models import Product, ProductImage, ProductStatus, Shop
-from shops.stock import available_quantity, effective_stock_status
+from shops.stock import available_quantity, effective_stock_status, storefront_stock_quantity
 from shops.tests.factories import CategoryFactory, ProductFactory, ShopFactory
 from shops.tests.snapshots import as_json
 
@@ -30,6 +30,7 @@ LIST_ITEM_KEYS = {
     "currency",
     "stock_status",
     "in_stock",
+    "stock_quantity",
     "available_from",
     "available_to",
     "has_variants",
@@ -66,6 +67,7 @@ def list_item(product: Product, *, primary_image: dict | None = None, full: bool
         "currency": "USD",
         "stock_status": effective_stock_status(product),
         "in_stock": available_quantity(product, None) != 0,
+        "stock_quantity": storefront_stock_quantity(product, None),
         "available_from": None,
         "available_to": None,
         "variant_types": [],
