@@ -81,6 +81,15 @@ class ProductStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+# The dashboard's words: it knows `active` and `inactive` (= draft). The owner's API answers in them and
+# accepts both.
+STATUS_FOR_DASHBOARD = {
+    ProductStatus.DRAFT: "inactive",
+    ProductStatus.ACTIVE: "active",
+    ProductStatus.ARCHIVED: "archived",
+}
+
+
 class StockStatus(models.TextChoices):
     """The owner's stock mode. `in_stock`: not tracked, always buyable. `limited`: quantities are tracked
     (the product's own, or the sum of its active inventory items); at 0 customers see it out of stock, and

@@ -8,8 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shops.models import (
+    STATUS_FOR_DASHBOARD,
     Product,
     ProductInventoryItem,
+    ProductStatus,
     ProductVariantOption,
     ProductVariantType,
 )
@@ -194,6 +196,9 @@ class ProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSer
         help_text="What customers see: a limited product at 0 is out_of_stock until stock returns."
     )
     in_stock = serializers.SerializerMethodField(help_text="Whether customers can buy it now.")
+    status = serializers.SerializerMethodField(
+        help_text="In the dashboard's words: active, inactive (= draft), archived."
+    )
     images = ProductImageSerializer(many=True, read_only=True)
 
     class Meta:
@@ -228,6 +233,10 @@ class ProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSer
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "enum": list(STATUS_FOR_DASHBOARD.values())})
+    def get_status(self, product: Product) -> str:
+        return STATUS_FOR_DASHBOARD[ProductStatus(product.status)]
 
     def get_effective_stock_status(self, product: Product) -> str:
         return effective_stock_status(product)

@@ -191,7 +191,7 @@ def test_inventory_page_patches_a_simple_product_and_the_products_page_toggles_s
         "limited",
         True,
     )
-    assert (hidden.status_code, hidden.json()["status"]) == (200, "draft")
+    assert (hidden.status_code, hidden.json()["status"]) == (200, "inactive")
     assert api_client.get(f"/api/v1/shops/slug/{shop.slug}/products/mug/").status_code == 404
     shown = browser.send("patch", url, {"status": "active"})
     assert shown.json()["status"] == "active"
