@@ -166,7 +166,7 @@ def test_public_product_list_pages(api_client, shop, storefront_products) -> Non
 
 def test_public_product_list_shows_only_the_primary_photo(api_client, shop) -> None:
     product = ProductFactory(shop=shop)
-    for position, name in [(1, "products/second.png"), (0, "products/first.jpg")]:
+    for position, name in [(2, "products/second.png"), (1, "products/first.jpg")]:
         ProductImage.objects.create(
             product=product,
             image=name,
@@ -177,7 +177,7 @@ def test_public_product_list_shows_only_the_primary_photo(api_client, shop) -> N
             content_type="image/jpeg",
             size=10,
         )
-    primary = ProductImage.objects.get(position=0)
+    primary = ProductImage.objects.get(position=1)
 
     response = api_client.get(f"{storefront(shop)}products/")
 
@@ -188,9 +188,9 @@ def test_public_product_list_shows_only_the_primary_photo(api_client, shop) -> N
             primary_image={
                 "id": primary.id,
                 "url": default_storage.url("products/first.jpg"),
-                "alt_text": "Image 0",
-                "position": 0,
-                "sort_order": 0,
+                "alt_text": "Image 1",
+                "position": 1,
+                "sort_order": 1,
                 "is_primary": True,
                 "width": 4,
                 "height": 3,
