@@ -51,6 +51,7 @@ def _session_response(*, request: Request, user: Any, use_cookie: bool, status_c
             httponly=True,
             secure=getattr(settings, "AUTH_COOKIE_SECURE", False),
             samesite=settings.AUTH_COOKIE_SAMESITE,
+            domain=settings.AUTH_COOKIE_DOMAIN,
         )
         get_token(request._request)  # a CSRF cookie for the requests that follow
     return response
@@ -116,7 +117,9 @@ class LogoutApi(APIView):
     def post(self, request: Request) -> Response:
         services.auth_token_revoke(token=request.auth)
         response = Response({"detail": "Logged out"})
-        response.delete_cookie(settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE)
+        response.delete_cookie(
+            settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE, domain=settings.AUTH_COOKIE_DOMAIN
+        )
         return response
 
 
@@ -136,7 +139,9 @@ class LogoutAllApi(APIView):
     def post(self, request: Request) -> Response:
         revoked = services.auth_tokens_revoke_all(user=request.user)
         response = Response({"detail": "Logged out everywhere", "revoked": revoked})
-        response.delete_cookie(settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE)
+        response.delete_cookie(
+            settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE, domain=settings.AUTH_COOKIE_DOMAIN
+        )
         return response
 
 

@@ -67,6 +67,7 @@ def test_cookie_login_sets_an_http_only_cookie_and_leaves_the_token_out_of_the_b
     assert settings.AUTH_COOKIE == "auth_token"
     assert AuthToken.objects.get().digest == hash_token(cookie.value)
     assert (cookie["httponly"], cookie["samesite"], cookie["path"], cookie["secure"]) == (True, "Lax", "/", "")
+    assert cookie["domain"] == ""  # this host only, unless AUTH_COOKIE_DOMAIN says otherwise
     assert cookie["max-age"] == int(settings.AUTH_TOKEN_TTL.total_seconds())
     # The CSRF cookie comes with it, for the unsafe requests that follow.
     assert len(response.cookies[settings.CSRF_COOKIE_NAME].value) == CSRF_SECRET_LENGTH
@@ -79,6 +80,23 @@ def test_cookie_is_secure_where_the_settings_say_so(browser_client: APIClient, u
         )
 
     assert response.cookies[settings.AUTH_COOKIE]["secure"] is True
+
+
+def test_the_cookie_domain_is_the_one_configured_for_setting_and_clearing(
+    browser_client: APIClient, user: User
+) -> None:
+    with override_settings(AUTH_COOKIE_DOMAIN="example.com"):
+        login = browser_client.post(
+            LOGIN_URL, {"identifier": user.username, "password": PASSWORD, "cookie": True}, **FROM_FRONTEND
+        )
+        logout = browser_client.post(LOGOUT_URL, **FROM_FRONTEND)
+
+    assert (login.status_code, logout.status_code) == (200, 200)
+    assert login.cookies[settings.AUTH_COOKIE]["domain"] == "example.com"
+    assert (logout.cookies[settings.AUTH_COOKIE].value, logout.cookies[settings.AUTH_COOKIE]["domain"]) == (
+        "",
+        "example.com",
+    )
 
 
 def test_cookie_register_sets_the_cookie_instead_of_answering_the_token(browser_client: APIClient) -> None:

@@ -134,6 +134,7 @@ else:
 # Authentication: knox tokens (only a hash is stored; one token per login), in the header or a cookie.
 AUTH_COOKIE = env.str("AUTH_COOKIE", default="auth_token")
 AUTH_COOKIE_SAMESITE = env.str("AUTH_COOKIE_SAMESITE", default="Lax")
+AUTH_COOKIE_DOMAIN = env.str("AUTH_COOKIE_DOMAIN", default="") or None  # None: this host only
 AUTH_TOKEN_TTL = timedelta(hours=env.int("AUTH_TOKEN_TTL_HOURS", default=24 * 30))
 REST_KNOX = {
     "TOKEN_TTL": AUTH_TOKEN_TTL,
