@@ -12,13 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import csrf, selectors, services
 from accounts.serializers import UserSerializer
 from accounts.throttles import LoginThrottle, PasswordChangeThrottle, RegisterThrottle, login_attempt_succeeded
 
 COOKIE_HELP = (
     "true: also set the token in the httpOnly auth cookie and leave it out of the body "
-    "(browser frontends; unsafe requests then need the X-CSRFToken header)."
+    "(browser frontends). Only from an allowed origin (or with the X-CSRFToken header), as every "
+    "cookie-authenticated write."
 )
 
 
@@ -50,6 +51,7 @@ def _session_response(*, request: Request, user: Any, use_cookie: bool, status_c
             httponly=True,
             secure=getattr(settings, "AUTH_COOKIE_SECURE", False),
             samesite=settings.AUTH_COOKIE_SAMESITE,
+            domain=settings.AUTH_COOKIE_DOMAIN,
         )
         get_token(request._request)  # a CSRF cookie for the requests that follow
     return response
@@ -65,11 +67,15 @@ class RegisterApi(APIView):
         password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
         cookie = serializers.BooleanField(default=False, help_text=COOKIE_HELP)
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: SessionOutputSerializer}, auth=[])
+    @extend_schema(
+        request=RegisterInputSerializer, responses={201: SessionOutputSerializer, 403: DetailSerializer}, auth=[]
+    )
     def post(self, request: Request) -> Response:
         data = self.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
+        if fields["cookie"]:  # no cross-site page may log a browser in (login CSRF)
+            csrf.enforce(request._request)
         user = services.user_register(username=fields["username"], email=fields["email"], password=fields["password"])
         return _session_response(
             request=request, user=user, use_cookie=fields["cookie"], status_code=status.HTTP_201_CREATED
@@ -86,12 +92,16 @@ class LoginApi(APIView):
         cookie = serializers.BooleanField(default=False, help_text=COOKIE_HELP)
 
     @extend_schema(
-        request=LoginInputSerializer, responses={200: SessionOutputSerializer, 400: DetailSerializer}, auth=[]
+        request=LoginInputSerializer,
+        responses={200: SessionOutputSerializer, 400: DetailSerializer, 403: DetailSerializer},
+        auth=[],
     )
     def post(self, request: Request) -> Response:
         data = self.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
+        if fields["cookie"]:  # no cross-site page may log a browser in (login CSRF)
+            csrf.enforce(request._request)
         user = services.user_authenticate(
             request=request._request, identifier=fields["identifier"], password=fields["password"]
         )
@@ -108,7 +118,9 @@ class LogoutApi(APIView):
     def post(self, request: Request) -> Response:
         services.auth_token_revoke(token=request.auth)
         response = Response({"detail": "Logged out"})
-        response.delete_cookie(settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE)
+        response.delete_cookie(
+            settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE, domain=settings.AUTH_COOKIE_DOMAIN
+        )
         return response
 
 
@@ -128,7 +140,9 @@ class LogoutAllApi(APIView):
     def post(self, request: Request) -> Response:
         revoked = services.auth_tokens_revoke_all(user=request.user)
         response = Response({"detail": "Logged out everywhere", "revoked": revoked})
-        response.delete_cookie(settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE)
+        response.delete_cookie(
+            settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE, domain=settings.AUTH_COOKIE_DOMAIN
+        )
         return response
 
 

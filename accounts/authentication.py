@@ -14,8 +14,9 @@ from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
-from rest_framework.authentication import CSRFCheck
 from rest_framework.request import Request
+
+from accounts import csrf
 
 INVALID_TOKEN_FLAG = "_auth_token_invalid"  # noqa: S105 - an attribute name, not a secret
 # What knox makes: its prefix and AUTH_TOKEN_CHARACTER_LENGTH lower-case hex digits.
@@ -56,7 +57,8 @@ class HeaderTokenAuthentication(TokenAuthentication):
 
 class CookieTokenAuthentication(TokenAuthentication):
     """The token in the httpOnly cookie named by AUTH_COOKIE. Used only when no Authorization header is
-    sent. Because browsers send cookies on their own, unsafe methods must pass Django's CSRF check."""
+    sent. Because browsers send cookies on their own, unsafe methods must come from an allowed origin or carry
+    the CSRF token (`accounts.csrf`)."""
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         if request.META.get("HTTP_AUTHORIZATION"):
@@ -69,18 +71,8 @@ class CookieTokenAuthentication(TokenAuthentication):
         except exceptions.AuthenticationFailed:
             setattr(request._request, INVALID_TOKEN_FLAG, True)
             return None
-        self.enforce_csrf(request)
+        csrf.enforce(request._request)
         return user, auth_token
-
-    def enforce_csrf(self, request: Request) -> None:
-        def no_response(request: Any) -> None:
-            return None
-
-        check = CSRFCheck(no_response)
-        check.process_request(request)
-        reason = check.process_view(request, None, (), {})
-        if reason:
-            raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
 
     def authenticate_header(self, request: Request) -> str:
         return "Token"

@@ -304,7 +304,7 @@ def seed() -> dict[str, Any]:
                     placeholder=image.placeholder,
                 )
                 for product in products
-                for position, image in enumerate(stored)
+                for position, image in enumerate(stored, 1)
             ],
             batch_size=5000,
         )

@@ -40,6 +40,7 @@ def seed() -> dict[str, Any]:
     from accounts.models import User
     from accounts.services import auth_token_issue
     from shops.models import (
+        FIRST_IMAGE_POSITION,
         Category,
         Product,
         ProductImage,
@@ -75,7 +76,7 @@ def seed() -> dict[str, Any]:
                 product=product,
                 image=f"product_images/{product.id:032x}.jpg",
                 alt_text=f"Photo of {product.name}",
-                position=0,
+                position=FIRST_IMAGE_POSITION,
                 width=2000,
                 height=1500,
                 content_type="image/jpeg",

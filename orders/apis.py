@@ -49,7 +49,7 @@ class VariantChoiceField(serializers.Field):
     OPTION_KEYS = ("variant_option_id", "option_id", "variant_option")
     default_error_messages = {
         "invalid": "Expected an object with variant_type_id and variant_option_id.",
-        "not_an_id": "{key} must be a positive integer.",
+        "not_an_id": "{name} must be a positive integer.",
     }
 
     def _id(self, data: dict[str, Any], keys: tuple[str, ...]) -> int:
@@ -58,9 +58,9 @@ class VariantChoiceField(serializers.Field):
             self.fail("invalid")
         value = data[key]
         if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
-            self.fail("not_an_id", key=key)
+            self.fail("not_an_id", name=key)
         if int(value) < 1:
-            self.fail("not_an_id", key=key)
+            self.fail("not_an_id", name=key)
         return int(value)
 
     def to_internal_value(self, data: Any) -> tuple[int, int]:

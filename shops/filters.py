@@ -57,6 +57,13 @@ class PublicProductFilter(filters.FilterSet):
 
 
 class OwnerProductFilter(PublicProductFilter):
-    status = filters.ChoiceFilter(choices=ProductStatus.choices)
+    status = filters.ChoiceFilter(
+        choices=[*ProductStatus.choices, ("inactive", "Inactive (= draft)")],
+        method="filter_status",
+        help_text="active, inactive (= draft) or archived.",
+    )
 
     search_fields = ("name", "sku", "short_description", "long_description")
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(status=ProductStatus.DRAFT if value == "inactive" else value) if value else queryset

@@ -81,6 +81,15 @@ class ProductStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+# The dashboard's words: it knows `active` and `inactive` (= draft). The owner's API answers in them and
+# accepts both.
+STATUS_FOR_DASHBOARD = {
+    ProductStatus.DRAFT: "inactive",
+    ProductStatus.ACTIVE: "active",
+    ProductStatus.ARCHIVED: "archived",
+}
+
+
 class StockStatus(models.TextChoices):
     """The owner's stock mode. `in_stock`: not tracked, always buyable. `limited`: quantities are tracked
     (the product's own, or the sum of its active inventory items); at 0 customers see it out of stock, and
@@ -145,8 +154,12 @@ class Product(models.Model):
         return self.name
 
 
+FIRST_IMAGE_POSITION = 1
+
+
 class ProductImage(models.Model):
-    """One photo of a product. Position 0 is the primary image; positions are contiguous from 0."""
+    """One photo of a product. Positions are contiguous from 1 (as the existing frontend numbers them); 1 is
+    the primary image."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
     image = models.FileField(max_length=255)
@@ -180,7 +193,7 @@ class ProductImage(models.Model):
 
     @property
     def is_primary(self) -> bool:
-        return self.position == 0
+        return self.position == FIRST_IMAGE_POSITION
 
     @property
     def object_names(self) -> list[str]:

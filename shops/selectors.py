@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from shops.filters import OwnerProductFilter, PublicProductFilter
 from shops.models import (
+    FIRST_IMAGE_POSITION,
     Category,
     Product,
     ProductImage,
@@ -123,7 +124,7 @@ def _grid_public(shop: Shop) -> QuerySet[Product]:
         Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop=shop)
         .select_related("category", "shop")
         # A grid shows one image per product: fetch no other.
-        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.filter(position=0)))
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.filter(position=FIRST_IMAGE_POSITION)))
         .annotate(has_variants=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))))
         .order_by("-created_at", "-id")
     )

@@ -47,6 +47,28 @@ def available_quantity(product: Product, item: ProductInventoryItem | None) -> i
     return item.stock_quantity if item is not None else product.stock_quantity
 
 
+# What the storefront answers as `stock_quantity` when the shop hides quantities and some can be bought: the
+# same for 1 or 10,000 units, so it tells nothing but "buyable" (the existing frontend's product page decides
+# that from stock_quantity > 0, and may offer up to this many in its quantity picker).
+HIDDEN_STOCK_QUANTITY = 99
+
+
+def storefront_stock_quantity(product: Product, item: ProductInventoryItem | None) -> int:
+    """The `stock_quantity` customers see: the exact count when the shop shows quantities; otherwise 0 when
+    none can be bought and HIDDEN_STOCK_QUANTITY when some can (tracked or not)."""
+    if product.shop.show_stock_quantity:
+        return item.stock_quantity if item is not None else product.stock_quantity
+    return 0 if available_quantity(product, item) == 0 else HIDDEN_STOCK_QUANTITY
+
+
+def not_enough_stock_message(product: Product, available: int) -> str:
+    """The refusal of a cart or checkout quantity beyond the stock: it tells the count only when the shop
+    shows quantities."""
+    if product.shop.show_stock_quantity:
+        return f"Only {available} of {product.name} left in stock"
+    return f"Not enough of {product.name} in stock for this quantity"
+
+
 def refresh_product_stock(product: Product) -> None:
     """With inventory items, the product's stock_quantity is the sum of its active items' stock. Call it in
     the transaction that changed the items."""

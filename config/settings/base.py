@@ -139,6 +139,7 @@ else:
 # Authentication: knox tokens (only a hash is stored; one token per login), in the header or a cookie.
 AUTH_COOKIE = env.str("AUTH_COOKIE", default="auth_token")
 AUTH_COOKIE_SAMESITE = env.str("AUTH_COOKIE_SAMESITE", default="Lax")
+AUTH_COOKIE_DOMAIN = env.str("AUTH_COOKIE_DOMAIN", default="") or None  # None: this host only
 AUTH_TOKEN_TTL = timedelta(hours=env.int("AUTH_TOKEN_TTL_HOURS", default=24 * 30))
 REST_KNOX = {
     "TOKEN_TTL": AUTH_TOKEN_TTL,
@@ -156,11 +157,9 @@ REST_FRAMEWORK = {
     # Fail closed: every endpoint needs a login unless it says otherwise.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: an HTML form (urlencoded, multipart or text/plain) cannot send it across sites without CORS.
+    # The upload endpoints take multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from orders.models import Cart, CartItem, CartStatus
 from orders.variants import option_key
 from shops.models import Product, ProductInventoryItem, ProductVariantType, Shop
-from shops.stock import available_quantity, is_on_sale
+from shops.stock import available_quantity, is_on_sale, not_enough_stock_message
 
 # A line holds at most this many units, and a cart at most this many lines: bounds what one token can ask for.
 MAX_LINE_QUANTITY = 1000
@@ -56,7 +56,7 @@ def stock_check(*, product: Product, item: ProductInventoryItem | None, quantity
     if available <= 0:
         raise ValidationError(f"{product.name} is out of stock")
     if quantity > available:
-        raise ValidationError(f"Only {available} left in stock")
+        raise ValidationError(not_enough_stock_message(product, available))
 
 
 def _quantity_elsewhere_in_cart(

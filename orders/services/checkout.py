@@ -17,7 +17,7 @@ from orders.services.stock import stock_rows_lock
 from orders.variants import option_entries, option_ids, option_label
 from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType, StockStatus
 from shops.pricing import unit_price
-from shops.stock import available_quantity, is_on_sale, refresh_product_stock
+from shops.stock import available_quantity, is_on_sale, not_enough_stock_message, refresh_product_stock
 
 # Crockford's base 32 (no I, L, O, U): 10 characters are 50 random bits per day.
 ORDER_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -102,7 +102,7 @@ def _lines_checked(*, cart: Cart, today: date) -> list[_Line]:
         if available is not None and available <= 0:
             raise ValidationError(f"{product.name} is out of stock")
         if available is not None and taken[stock] > available:
-            raise ValidationError(f"Only {available} of {product.name} left in stock")
+            raise ValidationError(not_enough_stock_message(product, available))
         lines.append(_Line(cart_line=cart_line, product=product, item=item, options=options))
     return lines
 

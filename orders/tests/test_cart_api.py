@@ -236,7 +236,7 @@ def test_stock_is_checked_against_the_whole_line_quantity(api_client, shop) -> N
     )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "Only 3 left in stock"}
+    assert response.json() == {"detail": "Not enough of Mug in stock for this quantity"}
     assert commerce_rows() == before
 
 
@@ -252,7 +252,7 @@ def test_stock_of_an_inventory_item_is_its_own(api_client, shop) -> None:
     )
 
     assert refused.status_code == 400
-    assert refused.json() == {"detail": "Only 2 left in stock"}
+    assert refused.json() == {"detail": f"Not enough of {product.name} in stock for this quantity"}
     assert accepted.status_code == 201
 
 
@@ -405,7 +405,7 @@ def test_patch_changes_the_quantity_and_rechecks_stock(api_client, shop) -> None
         line.cart, [line_body(line, unit_price="10.00", subtotal="40.00")], subtotal="40.00", total_items=4
     )
     assert refused.status_code == 400
-    assert refused.json() == {"detail": "Only 4 left in stock"}
+    assert refused.json() == {"detail": f"Not enough of {product.name} in stock for this quantity"}
     assert commerce_rows() == before
 
 

@@ -154,7 +154,7 @@ def test_an_untracked_product_takes_no_stock(api_client, shop) -> None:
         ({"available_from": timezone.localdate() + timedelta(days=1)}, "Widget is no longer available"),
         ({"stock_status": "out_of_stock"}, "Widget is out of stock"),
         ({"stock_quantity": 0}, "Widget is out of stock"),
-        ({"stock_quantity": 1}, "Only 1 of Widget left in stock"),
+        ({"stock_quantity": 1}, "Not enough of Widget in stock for this quantity"),
     ],
 )
 def test_checkout_rechecks_every_line_and_writes_nothing_when_one_fails(api_client, shop, change, message) -> None:
@@ -203,7 +203,7 @@ def test_lines_of_one_stock_are_counted_together(api_client, shop) -> None:
     response = api_client.post(checkout_url(cart.token), CUSTOMER, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "Only 3 of Cap left in stock"}
+    assert response.json() == {"detail": "Not enough of Cap in stock for this quantity"}
     assert commerce_rows() == before
 
 

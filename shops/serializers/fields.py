@@ -32,8 +32,13 @@ class BlankOrUrlField(serializers.CharField):
 
 
 class StockQuantityWhenShownField(serializers.IntegerField):
-    """The exact stock, in the body only when the shop shows stock quantities. For output only, and not
-    read_only: drf-spectacular lists every read-only field as required, and this one may be left out."""
+    """The exact stock when the shop shows stock quantities; otherwise 0 or HIDDEN_STOCK_QUANTITY (the
+    serializer sets it). For output only."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(required=False, help_text="Only when the shop shows stock quantities.", **kwargs)
+        super().__init__(
+            required=False,
+            help_text="The exact stock when the shop shows stock quantities; otherwise 0 when none can be bought "
+            "and 99 when some can (the count is not told).",
+            **kwargs,
+        )

@@ -9,15 +9,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shops.models import (
+    STATUS_FOR_DASHBOARD,
     Product,
     ProductInventoryItem,
+    ProductStatus,
     ProductVariantOption,
     ProductVariantType,
 )
 from shops.pricing import unit_price
 from shops.serializers.fields import StockQuantityWhenShownField, money
 from shops.serializers.images import ProductImageSerializer, PublicProductImageSerializer
-from shops.stock import available_quantity, effective_stock_status
+from shops.stock import available_quantity, effective_stock_status, storefront_stock_quantity
 
 
 class _ProductMoneyMixin(serializers.Serializer):
@@ -106,6 +108,7 @@ class _InventoryItemMixin(serializers.Serializer):
 
 
 class InventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
+    sku = serializers.SerializerMethodField(help_text="The item's own SKU, or the product's when it has none.")
     price_override = serializers.SerializerMethodField()
     calculated_price = serializers.SerializerMethodField(help_text="What one unit costs: the override or the price.")
 
@@ -124,6 +127,9 @@ class InventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_sku(self, item: ProductInventoryItem) -> str:
+        return item.sku or self._product(item).sku
+
     @extend_schema_field({"type": "string", "nullable": True})
     def get_price_override(self, item: ProductInventoryItem) -> str | None:
         return money(item.price_override, self._product(item).shop.currency)
@@ -135,7 +141,7 @@ class InventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
 
 
 class PublicInventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerializer):
-    """No SKU; the exact stock only when the shop shows stock quantities."""
+    """No SKU; the exact stock only when the shop shows stock quantities (see `storefront_stock_quantity`)."""
 
     stock_quantity = StockQuantityWhenShownField()
     is_available = serializers.SerializerMethodField()
@@ -169,8 +175,7 @@ class PublicInventoryItemSerializer(_InventoryItemMixin, serializers.ModelSerial
 
     def to_representation(self, item: ProductInventoryItem) -> dict[str, Any]:
         data = super().to_representation(item)
-        if not self._product(item).shop.show_stock_quantity:
-            del data["stock_quantity"]
+        data["stock_quantity"] = storefront_stock_quantity(self._product(item), item)
         return data
 
 
@@ -192,6 +197,9 @@ class ProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSer
         help_text="What customers see: a limited product at 0 is out_of_stock until stock returns."
     )
     in_stock = serializers.SerializerMethodField(help_text="Whether customers can buy it now.")
+    status = serializers.SerializerMethodField(
+        help_text="In the dashboard's words: active, inactive (= draft), archived."
+    )
     images = ProductImageSerializer(many=True, read_only=True)
 
     class Meta:
@@ -227,6 +235,10 @@ class ProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSer
         ]
         read_only_fields = fields
 
+    @extend_schema_field({"type": "string", "enum": list(STATUS_FOR_DASHBOARD.values())})
+    def get_status(self, product: Product) -> str:
+        return STATUS_FOR_DASHBOARD[ProductStatus(product.status)]
+
     def get_effective_stock_status(self, product: Product) -> str:
         return effective_stock_status(product)
 
@@ -240,7 +252,7 @@ class ProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSer
 
 class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSerializer):
     """No SKU or internal status: only what a customer sees. `stock_status` is the effective one; the exact
-    `stock_quantity` only when the shop shows stock quantities."""
+    `stock_quantity` only when the shop shows stock quantities (see `storefront_stock_quantity`)."""
 
     description = serializers.CharField(source="long_description", read_only=True)
     category_slug = serializers.SerializerMethodField()
@@ -297,8 +309,7 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
 
     def to_representation(self, product: Product) -> dict[str, Any]:
         data = super().to_representation(product)
-        if not product.shop.show_stock_quantity:
-            del data["stock_quantity"]
+        data["stock_quantity"] = storefront_stock_quantity(product, None)
         return data
 
 

@@ -50,7 +50,7 @@ def product_image_record(*, product: Product, stored: StoredImage, alt_text: str
                 product=product,
                 image=stored.name,
                 alt_text=alt_text,
-                position=_check_limit(product, field),
+                position=_check_limit(product, field) + 1,  # after the last; numbered from 1
                 width=stored.width,
                 height=stored.height,
                 content_type=stored.content_type,
@@ -105,9 +105,10 @@ def product_images_reorder(*, product: Product, order: list[int]) -> list[Produc
 
 
 def _renumber(images: Iterable[ProductImage]) -> list[ProductImage]:
+    """Positions 1, 2, 3... in this order (the existing frontend takes sort_order 1 as the card image)."""
     ordered = list(images)
     changed = []
-    for position, image in enumerate(ordered):
+    for position, image in enumerate(ordered, 1):
         if image.position != position:
             image.position = position
             changed.append(image)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.plans import check_can_add_product
 from shops.currencies import amount_fits_currency, currency_exponent
-from shops.models import Category, Product, Shop
+from shops.models import Category, Product, ProductInventoryItem, Shop
 from shops.services.categories import category_get_or_create_by_name
 from shops.services.uniqueness import TakenCheck, save_unique, save_with_generated_slug
 from shops.services.variants import product_variants_sync
@@ -44,6 +44,16 @@ def _taken_checks(product: Product) -> list[TakenCheck]:
             "sku",
             "This shop already has a product with this SKU.",
             lambda: bool(product.sku) and others.filter(sku=product.sku).exists(),
+        ),
+        (
+            "sku",
+            "An inventory item of another product of this shop has this SKU.",
+            lambda: (
+                bool(product.sku)
+                and ProductInventoryItem.objects.filter(product__shop_id=product.shop_id, sku__iexact=product.sku)
+                .exclude(product_id=product.id)
+                .exists()
+            ),
         ),
     ]
 
@@ -103,7 +113,7 @@ def _save(product: Product, data: dict[str, Any], *, regenerate_slug: bool) -> P
             base=slug_from(product.name, max_length=SLUG_MAX, fallback="product"),
             taken_in=lambda: Product.objects.filter(shop_id=product.shop_id).exclude(id=product.id),
             max_length=SLUG_MAX,
-            checks=_taken_checks(product)[1:],
+            checks=_taken_checks(product)[1:],  # not the slug: it is generated
         )
     else:
         save_unique(product, _taken_checks(product))

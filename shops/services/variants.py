@@ -11,6 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models.functions import Lower
 
 from shops.currencies import amount_fits_currency, currency_exponent
 from shops.models import (
@@ -266,10 +268,11 @@ def _plan_items(
         if key in keys:
             raise _error("inventory_items", f"{label}: this combination of options is listed twice.")
         keys.add(key)
-        sku = (entry.get("sku") or "").strip()
+        sku = _own_sku(product, entry)
         if sku and sku.lower() in skus:
             raise _error("inventory_items", f"{label}: another item already has the SKU '{sku}'.")
-        skus.add(sku.lower())
+        if sku:
+            skus.add(sku.lower())
         price = entry.get("price_override")
         if price is not None and not amount_fits_currency(price, currency):
             places = currency_exponent(currency)
@@ -277,7 +280,42 @@ def _plan_items(
         plans.append(_ItemPlan(entry=entry, options=options, key=key))
     if sum(1 for plan in plans if plan.entry.get("is_default")) > 1:
         raise _error("inventory_items", "Only one inventory item can be the default.")
+    _check_skus_free_in_shop(product, skus)
     return plans
+
+
+def _own_sku(product: Product, entry: dict[str, Any]) -> str:
+    """The SKU the item keeps for itself: "" when it inherits the product's (given blank, or equal to the
+    product's, as the existing inventory page sends it for every new item)."""
+    sku = (entry.get("sku") or "").strip()
+    return "" if sku.lower() == product.sku.strip().lower() else sku
+
+
+def _check_skus_free_in_shop(product: Product, skus: set[str]) -> None:
+    """An item's own SKU names one thing in the shop: no other product, nor another product's item, has it.
+    A lock of the shop's item SKUs (a transaction-level advisory lock, so no row lock order to deadlock on)
+    makes two products saved at once check one after the other."""
+    if not skus:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"shops.item_sku:{product.shop_id}"])
+    taken = (
+        ProductInventoryItem.objects.filter(product__shop_id=product.shop_id)
+        .exclude(product_id=product.id)
+        .annotate(lower_sku=Lower("sku"))
+        .filter(lower_sku__in=skus)
+        .values_list("sku", flat=True)
+        .union(
+            Product.objects.filter(shop_id=product.shop_id)
+            .exclude(id=product.id)
+            .annotate(lower_sku=Lower("sku"))
+            .filter(lower_sku__in=skus)
+            .values_list("sku", flat=True)
+        )
+    )
+    first = next(iter(sorted(taken)), None)
+    if first is not None:
+        raise _error("inventory_items", f"Another product of this shop already uses the SKU '{first}'.")
 
 
 def _sync_items(product: Product, payload: list[dict[str, Any]], catalogue: _Catalogue) -> None:
@@ -302,7 +340,7 @@ def _sync_items(product: Product, payload: list[dict[str, Any]], catalogue: _Cat
         item.position = position
         for name, default in (("sku", ""), ("stock_quantity", 0), ("price_override", None), ("is_active", True)):
             if name in entry:
-                setattr(item, name, entry[name].strip() if name == "sku" else entry[name])
+                setattr(item, name, _own_sku(product, entry) if name == "sku" else entry[name])
             elif is_new:
                 setattr(item, name, default)
         item.is_default = bool(entry.get("is_default")) or (not has_default and position == 0)

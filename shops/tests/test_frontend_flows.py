@@ -1,6 +1,7 @@
-"""The existing frontend's calls, replayed as it makes them (cookie auth with the CSRF header, the exact
-bodies of the dashboard's pages), and the defects of the old backend (FRONTEND-API.md section 5) that
-these endpoints fix, each by number."""
+"""The existing frontend's calls, replayed as it makes them (the `auth_token` cookie its server set after a
+login, sent by the browser from the frontend's origin with no CSRF header; the exact bodies of the
+dashboard's pages), and the defects of the old backend (FRONTEND-API.md section 5) that these endpoints fix,
+each by number."""
 
 import itertools
 from datetime import timedelta
@@ -8,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -22,21 +24,23 @@ pytestmark = pytest.mark.django_db
 
 
 class Browser:
-    """The frontend in a browser: logged in by the auth cookie, and sending the CSRF token on unsafe calls."""
+    """The frontend in a browser. Its server logs in with JSON `{identifier, password}` (no `cookie` flag),
+    keeps the token in the httpOnly `auth_token` cookie of its host, and the browser sends that cookie to the
+    API on the same host with `credentials: 'include'`: Origin the frontend's, `Sec-Fetch-Site: same-site`,
+    no CSRF header, never `auth/csrf/`."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, *, origin: str | None = None) -> None:
         self.client = APIClient(enforce_csrf_checks=True)
-        login = self.client.post(
-            "/api/v1/auth/login/", {"identifier": user.username, "password": PASSWORD, "cookie": True}
-        )
+        login = APIClient().post("/api/v1/auth/login/", {"identifier": user.username, "password": PASSWORD})
         assert login.status_code == 200
-        self.csrf = {"HTTP_X_CSRFTOKEN": self.client.get("/api/v1/auth/csrf/").json()["csrf_token"]}
+        self.client.cookies["auth_token"] = login.json()["token"]
+        self.headers = {"HTTP_ORIGIN": origin or settings.FRONTEND_URL, "HTTP_SEC_FETCH_SITE": "same-site"}
 
     def get(self, path: str, **params: Any) -> Any:
-        return self.client.get(f"/api/v1/{path}", params)
+        return self.client.get(f"/api/v1/{path}", params, **self.headers)
 
     def send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        return getattr(self.client, method)(f"/api/v1/{path}", body, format="json", **self.csrf)
+        return getattr(self.client, method)(f"/api/v1/{path}", body, format="json", **self.headers)
 
 
 @pytest.fixture
@@ -149,6 +153,7 @@ def test_product_editor_then_inventory_page_then_storefront(browser, api_client,
             "is_available": True,
             "price": "22.00" if s["name"] == "L" else "20.00",
             "currency": "USD",
+            "stock_quantity": 99,
             "option_label": f"Size: {s['name']} / Color: {c['name']}",
             "options": [
                 {
@@ -186,7 +191,7 @@ def test_inventory_page_patches_a_simple_product_and_the_products_page_toggles_s
         "limited",
         True,
     )
-    assert (hidden.status_code, hidden.json()["status"]) == (200, "draft")
+    assert (hidden.status_code, hidden.json()["status"]) == (200, "inactive")
     assert api_client.get(f"/api/v1/shops/slug/{shop.slug}/products/mug/").status_code == 404
     shown = browser.send("patch", url, {"status": "active"})
     assert shown.json()["status"] == "active"
@@ -228,13 +233,20 @@ def test_manage_page_saves_settings_and_the_contact_page_reads_them(browser, api
     assert (public["heading"], public["currency"]) == ("Open daily", "EUR")
 
 
-def test_cookie_calls_without_the_csrf_header_change_nothing(user) -> None:
-    browser = Browser(user)
+def test_cookie_calls_from_another_origin_or_without_origin_and_token_change_nothing(user) -> None:
     shop = ShopFactory(owner=user)
+    foreign = Browser(user, origin="http://127.0.0.1:9999")
+    bare = Browser(user)
+    bare.headers = {}
 
-    response = browser.client.patch(f"/api/v1/shops/{shop.id}/", {"name": "Hacked"}, format="json")
+    from_foreign = foreign.send("patch", f"shops/{shop.id}/", {"name": "Hacked"})
+    from_nowhere = bare.send("patch", f"shops/{shop.id}/", {"name": "Hacked"})
 
-    assert response.status_code == 403
+    assert (from_foreign.status_code, from_foreign.json()) == (
+        403,
+        {"detail": "CSRF Failed: Origin checking failed - http://127.0.0.1:9999 does not match any trusted origins."},
+    )
+    assert (from_nowhere.status_code, from_nowhere.json()) == (403, {"detail": "CSRF Failed: CSRF cookie not set."})
     assert Shop.objects.get().name == shop.name
 
 
@@ -260,9 +272,11 @@ def test_defect_12_storefront_hides_inactive_unavailable_products_skus_and_exact
         assert api_client.get(f"/api/v1/shops/slug/{shop.slug}/products/{slug}/").status_code == 404
     text = str(listed) + str(detail)
     assert "SECRET" not in text and "HIDDEN" not in text
-    assert "sku" not in detail and "status" not in detail and "stock_quantity" not in detail
+    assert "sku" not in detail and "status" not in detail
+    # Not the exact 3: the capped value that says only "buyable" (HIDDEN_STOCK_QUANTITY).
+    assert (detail["stock_quantity"], detail["inventory_items"][0]["stock_quantity"]) == (99, 99)
     assert [set(item) for item in detail["inventory_items"]] == [
-        {"id", "is_default", "is_available", "price", "currency", "option_label", "options"}
+        {"id", "is_default", "is_available", "price", "currency", "stock_quantity", "option_label", "options"}
     ]
     # The shop may choose to show exact stock.
     Shop.objects.filter(id=shop.id).update(show_stock_quantity=True)

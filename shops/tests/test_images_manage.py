@@ -45,7 +45,7 @@ def add_image(product: Product, *, fmt: str = "JPEG", alt_text: str = "") -> Pro
 
 @pytest.fixture
 def images(product: Product, bucket: Any) -> list[ProductImage]:
-    """Three images of `product`, at positions 0, 1 and 2."""
+    """Three images of `product`, at positions 1, 2 and 3."""
     return [add_image(product, fmt=fmt, alt_text=f"View {n}") for n, fmt in enumerate(("JPEG", "PNG", "GIF"))]
 
 
@@ -85,7 +85,7 @@ def body(image: ProductImage, bucket: Any, **changes: Any) -> dict[str, Any]:
         "alt_text": image.alt_text,
         "position": image.position,
         "sort_order": image.position,
-        "is_primary": image.position == 0,
+        "is_primary": image.position == 1,
         "width": image.width,
         "height": image.height,
         "content_type": image.content_type,
@@ -197,7 +197,7 @@ def test_delete_removes_the_row_now_and_the_object_after_commit(
         response = owner_client.delete(image_url(product, middle.id))
 
     assert (response.status_code, response.content) == (204, b"")
-    assert positions(product) == [(first.id, 0), (last.id, 1)]
+    assert positions(product) == [(first.id, 1), (last.id, 2)]
     # Not committed yet: the object is still there, so a rollback would leave row and object together.
     assert bucket.keys() == keys_of(bucket, *images)
     assert len(callbacks) == 2  # the objects' deletion, then the storefront cache's bump
@@ -219,8 +219,8 @@ def test_deleting_the_primary_image_makes_the_next_one_primary(
     assert response.status_code == 204
     listed = owner_client.get(images_url(product)).json()
     assert [(image["id"], image["position"], image["is_primary"]) for image in listed] == [
-        (images[1].id, 0, True),
-        (images[2].id, 1, False),
+        (images[1].id, 1, True),
+        (images[2].id, 2, False),
     ]
     assert bucket.keys() == keys_of(bucket, images[1], images[2])
 
@@ -300,11 +300,11 @@ def test_reorder_puts_the_images_in_the_given_order(
 
     assert response.status_code == 200
     assert response.json() == [
-        body(last, bucket, position=0, sort_order=0, is_primary=True),
-        body(first, bucket, position=1, sort_order=1, is_primary=False),
-        body(middle, bucket, position=2, sort_order=2, is_primary=False),
+        body(last, bucket, position=1, sort_order=1, is_primary=True),
+        body(first, bucket, position=2, sort_order=2, is_primary=False),
+        body(middle, bucket, position=3, sort_order=3, is_primary=False),
     ]
-    assert positions(product) == [(last.id, 0), (first.id, 1), (middle.id, 2)]
+    assert positions(product) == [(last.id, 1), (first.id, 2), (middle.id, 3)]
     assert [image["id"] for image in owner_client.get(images_url(product)).json()] == [last.id, first.id, middle.id]
 
 
@@ -314,7 +314,7 @@ def test_reorder_in_the_current_order_changes_nothing(
     response = owner_client.post(reorder_url(product), {"order": [image.id for image in images]}, format="json")
 
     assert response.status_code == 200
-    assert positions(product) == [(image.id, n) for n, image in enumerate(images)]
+    assert positions(product) == [(image.id, n) for n, image in enumerate(images, 1)]
 
 
 def test_reorder_refuses_an_id_listed_twice(owner_client: Any, product: Product, images: list[ProductImage]) -> None:
@@ -324,7 +324,7 @@ def test_reorder_refuses_an_id_listed_twice(owner_client: Any, product: Product,
 
     message = f"List each image of this product exactly once (listed more than once: [{b}])."
     assert (response.status_code, response.json()) == (400, {"order": [message]})
-    assert positions(product) == [(a, 0), (b, 1), (c, 2)]
+    assert positions(product) == [(a, 1), (b, 2), (c, 3)]
 
 
 def test_reorder_refuses_a_missing_id(owner_client: Any, product: Product, images: list[ProductImage]) -> None:
@@ -334,7 +334,7 @@ def test_reorder_refuses_a_missing_id(owner_client: Any, product: Product, image
 
     message = f"List each image of this product exactly once (missing: [{b}])."
     assert (response.status_code, response.json()) == (400, {"order": [message]})
-    assert positions(product) == [(a, 0), (b, 1), (c, 2)]
+    assert positions(product) == [(a, 1), (b, 2), (c, 3)]
 
 
 def test_reorder_refuses_an_image_of_another_product(
@@ -349,8 +349,8 @@ def test_reorder_refuses_an_image_of_another_product(
     unknown = sorted([foreign.id, sibling.id])
     message = f"List each image of this product exactly once (not images of this product: {unknown}; missing: [{a}])."
     assert (response.status_code, response.json()) == (400, {"order": [message]})
-    assert positions(product) == [(a, 0), (b, 1), (c, 2)]
-    assert ProductImage.objects.get(id=foreign.id).position == 0
+    assert positions(product) == [(a, 1), (b, 2), (c, 3)]
+    assert ProductImage.objects.get(id=foreign.id).position == 1
 
 
 @pytest.mark.parametrize(
@@ -368,7 +368,7 @@ def test_reorder_refuses_malformed_input(
     response = owner_client.post(reorder_url(product), data, format="json")
 
     assert (response.status_code, response.json()) == (400, errors)
-    assert positions(product) == [(image.id, n) for n, image in enumerate(images)]
+    assert positions(product) == [(image.id, n) for n, image in enumerate(images, 1)]
 
 
 # Who may do what
@@ -389,7 +389,7 @@ ENDPOINTS = ["upload", "list", "detail", "patch", "delete", "reorder"]
 
 
 def _assert_unchanged(product: Product, images: list[ProductImage], bucket: Any) -> None:
-    assert positions(product) == [(image.id, n) for n, image in enumerate(images)]
+    assert positions(product) == [(image.id, n) for n, image in enumerate(images, 1)]
     assert list(ProductImage.objects.order_by("id").values_list("alt_text", flat=True)) == [
         image.alt_text for image in images
     ]
@@ -512,8 +512,8 @@ def test_concurrent_uploads_to_one_product_get_consecutive_positions(product: Pr
     results, errors = _upload_at_once(product, 2)
 
     assert errors == []
-    assert sorted(image.position for image in results) == [0, 1]
-    assert sorted(ProductImage.objects.filter(product=product).values_list("position", flat=True)) == [0, 1]
+    assert sorted(image.position for image in results) == [1, 2]
+    assert sorted(ProductImage.objects.filter(product=product).values_list("position", flat=True)) == [1, 2]
     assert bucket.keys() == keys_of(bucket, *results)
     assert PendingDeletion.objects.count() == 0
 
@@ -527,7 +527,7 @@ def test_concurrent_uploads_past_the_limit_store_only_the_winner(product: Produc
     (error,) = errors
     assert isinstance(error, ValidationError)
     assert error.message_dict == {"file": ["A product can have at most 1 images; delete one first."]}
-    assert list(ProductImage.objects.values_list("id", "position")) == [(results[0].id, 0)]
+    assert list(ProductImage.objects.values_list("id", "position")) == [(results[0].id, 1)]
     assert bucket.keys() == keys_of(bucket, results[0])  # the loser's objects were deleted
     assert PendingDeletion.objects.count() == 0
 
@@ -561,7 +561,7 @@ def _product_with_rows(count: int) -> tuple[Product, list[int]]:
         ProductImage.objects.create(
             product=product, image=f"x/{n}.jpg", position=n, width=1, height=1, content_type="image/jpeg", size=1
         ).id
-        for n in range(count)
+        for n in range(1, count + 1)
     ]
     return product, ids
 
@@ -579,7 +579,7 @@ def test_concurrent_reorders_leave_one_whole_order_never_a_mix() -> None:
         assert errors == []
         final = list(ProductImage.objects.filter(product=product).order_by("position").values_list("id", flat=True))
         assert final in (forward, backward)
-        assert sorted(ProductImage.objects.filter(product=product).values_list("position", flat=True)) == [0, 1, 2, 3]
+        assert sorted(ProductImage.objects.filter(product=product).values_list("position", flat=True)) == [1, 2, 3, 4]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -597,4 +597,4 @@ def test_a_reorder_racing_a_delete_keeps_positions_contiguous() -> None:
     assert all(isinstance(error, ValidationError) and "order" in error.message_dict for error in errors)
     remaining = ProductImage.objects.filter(product=product)
     assert remaining.count() == 3
-    assert sorted(remaining.values_list("position", flat=True)) == [0, 1, 2]
+    assert sorted(remaining.values_list("position", flat=True)) == [1, 2, 3]

@@ -118,8 +118,8 @@ def test_upload_in_field_file_stores_the_image_and_returns_it(
         "id": row.id,
         "url": s3_url(bucket, key),
         "alt_text": "A red mug, front",
-        "position": 0,
-        "sort_order": 0,
+        "position": 1,
+        "sort_order": 1,
         "is_primary": True,
         "width": 64,
         "height": 48,
@@ -158,8 +158,8 @@ def test_upload_in_field_image_stores_the_image_and_returns_it(
         "id": row.id,
         "url": s3_url(bucket, key),
         "alt_text": "",
-        "position": 0,
-        "sort_order": 0,
+        "position": 1,
+        "sort_order": 1,
         "is_primary": True,
         "width": 20,
         "height": 30,
@@ -288,12 +288,12 @@ def test_each_upload_comes_last_in_order(owner_client: Any, product: Product, bu
 
     assert (first.status_code, second.status_code) == (201, 201)
     assert [(b["position"], b["sort_order"], b["is_primary"]) for b in (first.json(), second.json())] == [
-        (0, 0, True),
-        (1, 1, False),
+        (1, 1, True),
+        (2, 2, False),
     ]
     assert list(ProductImage.objects.values_list("id", "position")) == [
-        (first.json()["id"], 0),
-        (second.json()["id"], 1),
+        (first.json()["id"], 1),
+        (second.json()["id"], 2),
     ]
     assert bucket.keys("product_images") == {
         key for image in ProductImage.objects.all() for key in object_keys(bucket, image)
@@ -453,7 +453,7 @@ def test_the_image_limit_is_per_product(owner_client: Any, product: Product, buc
         responses = [upload(owner_client, p, make_image("JPEG")) for p in (product, sibling)]
 
     assert [r.status_code for r in responses] == [201, 201]
-    assert [r.json()["position"] for r in responses] == [0, 0]
+    assert [r.json()["position"] for r in responses] == [1, 1]
 
 
 # Failures of the storage or the database: nothing stays behind

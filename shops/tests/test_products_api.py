@@ -312,12 +312,33 @@ def test_category_name_and_id_together_are_refused(owner_client, shop) -> None:
     assert Product.objects.count() == 0
 
 
-def test_status_inactive_is_stored_as_draft(owner_client, shop) -> None:
+def test_status_inactive_is_stored_as_draft_and_answered_as_inactive(owner_client, shop) -> None:
     response = owner_client.post(products_url(shop), {"name": "Mug", "price": "5", "status": "inactive"})
 
     assert response.status_code == 201
-    assert response.json()["status"] == "draft"
+    assert response.json()["status"] == "inactive"
     assert Product.objects.get().status == ProductStatus.DRAFT
+
+
+@pytest.mark.parametrize(("sent", "answered"), [("draft", "inactive"), ("active", "active"), ("archived", "archived")])
+def test_status_is_answered_in_the_dashboards_words(owner_client, shop, sent, answered) -> None:
+    product = ProductFactory(shop=shop)
+
+    patched = owner_client.patch(product_url(product), {"status": sent})
+
+    assert (patched.status_code, patched.json()["status"]) == (200, answered)
+    assert owner_client.get(product_url(product)).json()["status"] == answered
+    assert [p["status"] for p in owner_client.get(products_url(shop)).json()] == [answered]
+
+
+@pytest.mark.parametrize("word", ["inactive", "draft"])
+def test_status_filter_takes_inactive_and_draft(owner_client, shop, word) -> None:
+    ProductFactory(shop=shop, slug="on", status=ProductStatus.ACTIVE)
+    off = ProductFactory(shop=shop, slug="off", status=ProductStatus.DRAFT)
+
+    listed = owner_client.get(products_url(shop), {"status": word}).json()
+
+    assert [(p["id"], p["status"]) for p in listed] == [(off.id, "inactive")]
 
 
 def test_sku_is_unique_per_shop(owner_client, shop, other_shop) -> None:
@@ -438,7 +459,7 @@ def test_get_product_returns_it(owner_client, shop) -> None:
         "short_description": "",
         "long_description": "",
         "description": "",
-        "status": "draft",
+        "status": "inactive",
         "price": "4.50",
         "compare_at_price": None,
         "base_price": "4.50",
@@ -615,7 +636,7 @@ def test_patch_product_status_inactive_is_draft(owner_client, shop) -> None:
 
     response = owner_client.patch(product_url(product), {"status": "inactive"})
 
-    assert response.status_code == 200
+    assert (response.status_code, response.json()["status"]) == (200, "inactive")
     assert Product.objects.get(id=product.id).status == ProductStatus.DRAFT
 
 

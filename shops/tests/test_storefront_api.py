@@ -7,7 +7,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from shops.models import Product, ProductImage, ProductStatus, Shop
-from shops.stock import available_quantity, effective_stock_status
+from shops.stock import available_quantity, effective_stock_status, storefront_stock_quantity
 from shops.tests.factories import CategoryFactory, ProductFactory, ShopFactory
 from shops.tests.snapshots import as_json
 
@@ -30,6 +30,7 @@ LIST_ITEM_KEYS = {
     "currency",
     "stock_status",
     "in_stock",
+    "stock_quantity",
     "available_from",
     "available_to",
     "has_variants",
@@ -67,6 +68,7 @@ def list_item(product: Product, *, primary_image: dict | None = None, full: bool
         "currency": "USD",
         "stock_status": effective_stock_status(product),
         "in_stock": available_quantity(product, None) != 0,
+        "stock_quantity": storefront_stock_quantity(product, None),
         "available_from": None,
         "available_to": None,
         "has_variants": False,
@@ -168,7 +170,7 @@ def test_public_product_list_pages(api_client, shop, storefront_products) -> Non
 
 def test_public_product_list_shows_only_the_primary_photo(api_client, shop) -> None:
     product = ProductFactory(shop=shop)
-    for position, name in [(1, "products/second.png"), (0, "products/first.jpg")]:
+    for position, name in [(2, "products/second.png"), (1, "products/first.jpg")]:
         ProductImage.objects.create(
             product=product,
             image=name,
@@ -179,7 +181,7 @@ def test_public_product_list_shows_only_the_primary_photo(api_client, shop) -> N
             content_type="image/jpeg",
             size=10,
         )
-    primary = ProductImage.objects.get(position=0)
+    primary = ProductImage.objects.get(position=1)
 
     response = api_client.get(f"{storefront(shop)}products/")
 
@@ -190,9 +192,9 @@ def test_public_product_list_shows_only_the_primary_photo(api_client, shop) -> N
             primary_image={
                 "id": primary.id,
                 "url": default_storage.url("products/first.jpg"),
-                "alt_text": "Image 0",
-                "position": 0,
-                "sort_order": 0,
+                "alt_text": "Image 1",
+                "position": 1,
+                "sort_order": 1,
                 "is_primary": True,
                 "width": 4,
                 "height": 3,

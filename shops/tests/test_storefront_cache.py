@@ -222,7 +222,7 @@ def test_image_upload_reorder_and_delete_refresh_the_pages(
         assert owner_client.delete(f"{images}{second_id}/").status_code == 204
     assert image_ids("corner-shop", "mug") == [first.id]
     assert primary_image_id("corner-shop") == first.id
-    assert list(ProductImage.objects.values_list("id", "position")) == [(first.id, 0)]
+    assert list(ProductImage.objects.values_list("id", "position")) == [(first.id, 1)]
 
 
 def test_category_rename_refreshes_the_pages(

@@ -103,7 +103,9 @@ def seed(base_url: str, services: Services) -> list[Owner]:
 
 def out_of_stock(status: int, body: bytes) -> bool:
     """A buyer refused because the tracked product ran out: the expected answer once its stock is gone."""
-    return status == 400 and (b"out of stock" in body or b"left in stock" in body)
+    return status == 400 and any(
+        words in body for words in (b"out of stock", b"left in stock", b"in stock for this quantity")
+    )
 
 
 class Buyer:
