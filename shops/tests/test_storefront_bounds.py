@@ -32,7 +32,7 @@ def catalogue(shop: Shop, *, products: int, items: int) -> list[Product]:
     for n in range(products):
         product = ProductFactory(shop=shop, name=f"Product {n}", slug=f"product-{n}", long_description="x" * 5000)
         ProductImage.objects.create(
-            product=product, image=f"p/{n}.jpg", position=0, width=1, height=1, content_type="image/jpeg", size=1
+            product=product, image=f"p/{n}.jpg", position=1, width=1, height=1, content_type="image/jpeg", size=1
         )
         size = ProductVariantType.objects.create(product=product, name="Size")
         options = ProductVariantOption.objects.bulk_create(
