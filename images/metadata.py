@@ -1,6 +1,8 @@
-"""Lossless metadata stripping: EXIF, XMP, IPTC and comments out; the ICC colour profile and the pixels kept
-byte for byte. Hand-written because no maintained library strips JPEG, PNG and WebP losslessly while keeping
-the ICC profile; re-encoding instead would cost a full decode and encode and lose quality.
+"""Lossless metadata stripping by allow-list: of each format only what rendering needs is kept (the pixels,
+transparency, gamma and colour, the ICC profile, animation control), byte for byte; everything else (EXIF, XMP,
+IPTC, comments, C2PA/JUMBF, private and unknown chunks) goes. Hand-written because no maintained library strips
+JPEG, PNG, WebP and GIF losslessly while keeping the ICC profile and the animation; re-encoding instead would
+cost a full decode and encode of every frame and lose quality.
 
 The `*_file` functions copy from a file object to another in bounded pieces (a segment or chunk header, or
 at most CHUNK_BYTES): a 25 MB photo is never held in memory. They return False when they cannot strip the
@@ -14,9 +16,16 @@ from typing import IO
 
 from PIL import Image
 
-JPEG_KEPT_APP_MARKERS = {0xE0, 0xE2, 0xEE}  # APP0 JFIF, APP2 ICC profile, APP14 Adobe colour transform
-# APP2 also carries the MPF index of a multi-picture file and FlashPix data: only ICC_PROFILE segments stay.
+# The segments that decoding needs: frame headers (SOF0-15 but DHT, JPG and DAC), Huffman and arithmetic
+# tables, quantization tables, restart interval, start of scan, number of lines, hierarchical progression and
+# expand reference. Every other marker (APPn but the three below, comments, JPGn extensions, reserved) goes.
+JPEG_KEPT_MARKERS = {*range(0xC0, 0xD0)} - {0xC8} | {0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF}
+# APPn segments kept by their signature: APP0 JFIF (its thumbnail dropped), APP2 ICC profile (APP2 also carries
+# the MPF index of a multi-picture file and FlashPix data), APP14 Adobe (the colour transform of CMYK/YCCK).
+JPEG_JFIF_SIGNATURE = b"JFIF\x00"
 JPEG_ICC_SIGNATURE = b"ICC_PROFILE\x00"
+JPEG_ADOBE_SIGNATURE = b"Adobe"
+JFIF_HEADER_BYTES = 14  # identifier, version, density units and densities, thumbnail width and height
 ORIENTATION_TAG = 0x0112
 CHUNK_BYTES = 1024 * 1024
 
@@ -76,14 +85,20 @@ def _exif_orientation_only(orientation: int) -> bytes:
     return exif.tobytes()
 
 
-def _is_kept_jpeg_segment(marker: int, segment: bytes | memoryview) -> bool:
-    if marker == 0xFE:  # comment
-        return False
-    if not 0xE0 <= marker <= 0xEF:
-        return True
-    if marker == 0xE2:
-        return bytes(segment[4 : 4 + len(JPEG_ICC_SIGNATURE)]) == JPEG_ICC_SIGNATURE
-    return marker in JPEG_KEPT_APP_MARKERS
+def _kept_jpeg_segment(marker: int, segment: bytes) -> bytes:
+    """The part of `segment` (marker, length, payload) that is kept: all of it, a JFIF header without its
+    thumbnail, or nothing."""
+    if marker in JPEG_KEPT_MARKERS:
+        return segment
+    payload = segment[4:]
+    if marker == 0xE0 and payload.startswith(JPEG_JFIF_SIGNATURE) and len(payload) >= JFIF_HEADER_BYTES:
+        header = payload[: JFIF_HEADER_BYTES - 2] + b"\x00\x00"  # no thumbnail: it may show what was cropped
+        return b"\xff\xe0" + struct.pack(">H", len(header) + 2) + header
+    if marker == 0xE2 and payload.startswith(JPEG_ICC_SIGNATURE):
+        return segment
+    if marker == 0xEE and payload.startswith(JPEG_ADOBE_SIGNATURE):
+        return segment
+    return b""
 
 
 def _copy_entropy_coded_data(data: _Input, target: IO[bytes]) -> bool:
@@ -112,10 +127,11 @@ def _copy_entropy_coded_data(data: _Input, target: IO[bytes]) -> bool:
 
 
 def strip_jpeg_file(source: IO[bytes], target: IO[bytes], *, orientation: int) -> bool:
-    """Drop APP1 (EXIF, XMP), APP13 (IPTC), comments, vendor segments, and everything after the first
-    picture (the further pictures of a multi-picture file and vendor trailers carry their own EXIF). An
-    orientation other than 1 survives as an EXIF block holding that one tag, so the photo still shows
-    upright without re-encoding."""
+    """Keep the segments decoding needs (JPEG_KEPT_MARKERS), the JFIF header, the ICC profile and the Adobe
+    colour transform; drop every other segment (APP1 EXIF and XMP, APP11 JUMBF/C2PA, APP13 IPTC, comments,
+    vendor segments) and everything after the first picture (the further pictures of a multi-picture file and
+    vendor trailers carry their own EXIF). An orientation other than 1 survives as an EXIF block holding that one
+    tag, so the photo still shows upright without re-encoding."""
     data = _Input(source)
     if data.take(2) != b"\xff\xd8":
         return False
@@ -142,8 +158,7 @@ def strip_jpeg_file(source: IO[bytes], target: IO[bytes], *, orientation: int) -
         if not data.fill(2 + length):
             return False
         segment = data.take(2 + length)  # at most 64 KB
-        if _is_kept_jpeg_segment(marker, segment):
-            target.write(segment)
+        target.write(_kept_jpeg_segment(marker, segment))
         if marker == 0xDA and not _copy_entropy_coded_data(data, target):  # start of scan
             return False
     return False
@@ -155,18 +170,33 @@ def strip_jpeg(data: bytes, *, orientation: int) -> bytes | None:
 
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PNG_DROPPED_CHUNKS = {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"}
+# Critical chunks, transparency, gamma and colour (gAMA, cHRM, sRGB, iCCP, sBIT, cICP, HDR mDCV and cLLI) and
+# APNG animation control. Text, EXIF, time, physical size, background, C2PA (caBX), private and unknown chunks go.
+PNG_KEPT_CHUNKS = {
+    *(b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS"),
+    *(b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"cICP", b"mDCV", b"cLLI"),
+    *(b"acTL", b"fcTL", b"fdAT"),
+}
 
 
 def strip_png_file(source: IO[bytes], target: IO[bytes]) -> bool:
+    """Keep PNG_KEPT_CHUNKS, drop the rest. False also for an APNG with more frames than its acTL declares
+    (the limits were checked against acTL): the caller then stores the first frame only."""
     data = _Input(source)
     if data.take(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
         return False
     target.write(PNG_SIGNATURE)
+    declared_frames, frames = 0, 0
     while data.fill(12):
         (length,) = struct.unpack(">I", data.buffer[data.start : data.start + 4])
         kind = bytes(data.buffer[data.start + 4 : data.start + 8])
-        if not data.copy(12 + length, None if kind in PNG_DROPPED_CHUNKS else target):
+        if kind == b"acTL" and length >= 4:
+            (declared_frames,) = struct.unpack(">I", data.buffer[data.start + 8 : data.start + 12])
+        elif kind == b"fcTL":
+            frames += 1
+            if frames > declared_frames:
+                return False
+        if not data.copy(12 + length, target if kind in PNG_KEPT_CHUNKS else None):
             return False
         if kind == b"IEND":
             return True
@@ -178,38 +208,77 @@ def strip_png(data: bytes) -> bytes | None:
     return _in_memory(strip_png_file, data)
 
 
-WEBP_DROPPED_CHUNKS = {b"EXIF", b"XMP "}
+# The image (VP8, VP8L, ALPH), the extended header, the ICC profile and the animation (ANIM, and of each ANMF
+# frame its header and image chunks). EXIF, XMP, C2PA and unknown chunks go, at the top level and inside frames.
+WEBP_KEPT_CHUNKS = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ICCP", b"ANIM", b"ANMF"}
+WEBP_KEPT_FRAME_CHUNKS = {b"VP8 ", b"VP8L", b"ALPH"}
+WEBP_FRAME_HEADER_BYTES = 16
 VP8X_EXIF_FLAG = 0x08
 VP8X_XMP_FLAG = 0x04
 
 
-def strip_webp_file(source: IO[bytes], target: IO[bytes]) -> bool:
-    """`target` must be seekable: the RIFF size is written once the chunks are."""
-    data = _Input(source)
-    header = data.take(12)
-    if header[:4] != b"RIFF" or header[8:12] != b"WEBP":
-        return False
-    riff_start = target.tell()
-    target.write(b"RIFF\x00\x00\x00\x00WEBP")
-    chunks_size = 0
-    while data.fill(8):
+def _copy_webp_chunks(data: _Input, target: IO[bytes], count: int, kept: set[bytes]) -> int | None:
+    """Copy the `kept` chunks of the next `count` bytes; the number of bytes written, None if malformed."""
+    written = 0
+    while count > 0:
+        if count < 8 or not data.fill(8):
+            return None
         kind = bytes(data.buffer[data.start : data.start + 4])
         (length,) = struct.unpack("<I", data.buffer[data.start + 4 : data.start + 8])
         size = 8 + length + (length & 1)
-        if kind in WEBP_DROPPED_CHUNKS:
+        if size > count:
+            return None
+        count -= size
+        if kind not in kept:
             if not data.copy(size, None):
-                return False
+                return None
             continue
         if kind == b"VP8X":
             if length < 1 or not data.fill(9):
-                return False
+                return None
             flags = data.buffer[data.start + 8] & ~(VP8X_EXIF_FLAG | VP8X_XMP_FLAG) & 0xFF
             target.write(data.take(8) + bytes([flags]))
             data.start += 1
-            size -= 9
-        if not data.copy(size, target):
-            return False
-        chunks_size += 8 + length + (length & 1)
+            if not data.copy(size - 9, target):
+                return None
+            written += size
+        elif kind == b"ANMF":
+            # A frame holds a header and chunks of its own: rewrite it with its kept chunks and its new size.
+            if length < WEBP_FRAME_HEADER_BYTES or not data.fill(8 + WEBP_FRAME_HEADER_BYTES):
+                return None
+            data.start += 8
+            frame_start = target.tell()
+            target.write(b"ANMF\x00\x00\x00\x00" + data.take(WEBP_FRAME_HEADER_BYTES))
+            inner = _copy_webp_chunks(data, target, size - 8 - WEBP_FRAME_HEADER_BYTES, WEBP_KEPT_FRAME_CHUNKS)
+            if inner is None:
+                return None
+            end = target.tell()
+            target.seek(frame_start + 4)
+            target.write(struct.pack("<I", WEBP_FRAME_HEADER_BYTES + inner))
+            target.seek(end)
+            written += 8 + WEBP_FRAME_HEADER_BYTES + inner
+        else:
+            if not data.copy(size, target):
+                return None
+            written += size
+    return written
+
+
+def strip_webp_file(source: IO[bytes], target: IO[bytes]) -> bool:
+    """Keep WEBP_KEPT_CHUNKS, drop the rest and whatever follows the RIFF container. `target` must be seekable:
+    the RIFF size is written once the chunks are."""
+    data = _Input(source)
+    header = data.take(12)
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WEBP":
+        return False
+    if struct.unpack("<I", header[4:8])[0] < 4 + 8:
+        return False
+    (riff_size,) = struct.unpack("<I", header[4:8])
+    riff_start = target.tell()
+    target.write(b"RIFF\x00\x00\x00\x00WEBP")
+    chunks_size = _copy_webp_chunks(data, target, riff_size - 4, WEBP_KEPT_CHUNKS)
+    if chunks_size is None:
+        return False
     end = target.tell()
     target.seek(riff_start + 4)
     target.write(struct.pack("<I", chunks_size + 4))
@@ -220,3 +289,96 @@ def strip_webp_file(source: IO[bytes], target: IO[bytes]) -> bool:
 def strip_webp(data: bytes) -> bytes | None:
     """`strip_webp_file` on bytes."""
     return _in_memory(strip_webp_file, data)
+
+
+GIF_SIGNATURES = (b"GIF87a", b"GIF89a")
+# Application extensions that browsers read: the loop count. XMP, ICC and vendor extensions go.
+GIF_LOOP_APPLICATIONS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
+
+
+def _gif_sub_blocks(data: _Input, target: IO[bytes] | None) -> list[bytes] | None:
+    """Copy (or skip) the sub-blocks up to and including the terminator; the data of the first two (at most 255
+    bytes each), None if the file ends first."""
+    firsts: list[bytes] = []
+    while True:
+        size = data.take(1)
+        if not size:
+            return None
+        block = data.take(size[0])
+        if len(block) < size[0]:
+            return None
+        if target is not None:
+            target.write(size + block)
+        if size[0] == 0:
+            return firsts
+        if len(firsts) < 2:
+            firsts.append(block)
+
+
+def walk_gif_file(source: IO[bytes], target: IO[bytes] | None, *, frame_limit: int | None = None) -> int | None:
+    """Copy to `target` (when given) the header, colour tables, image data, graphic control extensions and the
+    loop count, and drop comments, plain text, other application extensions (XMP, ICC, vendors') and whatever
+    follows the trailer. Returns the number of frames, None if the file is malformed. Reading stops once
+    `frame_limit` is passed (the count is then frame_limit + 1): counting costs no more than that."""
+    data = _Input(source)
+    header = data.take(13)  # signature and logical screen descriptor
+    if len(header) < 13 or header[:6] not in GIF_SIGNATURES:
+        return None
+    if target is not None:
+        target.write(header)
+    if header[10] & 0x80 and not data.copy(3 << ((header[10] & 0x07) + 1), target):  # global colour table
+        return None
+    frames = 0
+    while True:
+        introducer = data.take(1)
+        if introducer == b";":  # trailer
+            if target is not None:
+                target.write(introducer)
+            return frames
+        if introducer == b",":  # an image: descriptor, local colour table, LZW code size, data
+            frames += 1
+            if frame_limit is not None and frames > frame_limit:
+                return frames
+            descriptor = data.take(9)
+            if len(descriptor) < 9:
+                return None
+            if target is not None:
+                target.write(introducer + descriptor)
+            if descriptor[8] & 0x80 and not data.copy(3 << ((descriptor[8] & 0x07) + 1), target):
+                return None
+            if not data.copy(1, target):  # LZW minimum code size
+                return None
+            if _gif_sub_blocks(data, target) is None:
+                return None
+        elif introducer == b"!":
+            label = data.take(1)
+            blocks = _gif_sub_blocks(data, None) if label else None
+            if blocks is None:
+                return None
+            if target is not None:
+                target.write(_kept_gif_extension(label, blocks))
+        else:
+            return None
+
+
+def _kept_gif_extension(label: bytes, blocks: list[bytes]) -> bytes:
+    """The extension rewritten from what rendering reads of it (other sub-blocks could carry anything)."""
+    if label == b"\xf9" and blocks and len(blocks[0]) == 4:  # graphic control: disposal, delay, transparency
+        return b"!\xf9\x04" + blocks[0] + b"\x00"
+    if label == b"\xff" and len(blocks) == 2 and blocks[0] in GIF_LOOP_APPLICATIONS and len(blocks[1]) == 3:
+        return b"!\xff\x0b" + blocks[0] + b"\x03" + blocks[1] + b"\x00"  # the loop count
+    return b""
+
+
+def strip_gif_file(source: IO[bytes], target: IO[bytes]) -> bool:
+    return walk_gif_file(source, target) is not None
+
+
+def strip_gif(data: bytes) -> bytes | None:
+    """`strip_gif_file` on bytes."""
+    return _in_memory(strip_gif_file, data)
+
+
+def gif_frame_count(source: IO[bytes], *, limit: int) -> int | None:
+    """The number of frames of a GIF, read without decoding (at most limit + 1); None if malformed."""
+    return walk_gif_file(source, None, frame_limit=limit)

@@ -1,5 +1,9 @@
 """Image processing with libvips: the stored original (upright, metadata stripped but the ICC profile kept),
-WebP renditions at fixed widths (shrink-on-load, never upscaled), and a placeholder for progressive loading."""
+WebP renditions at fixed widths (shrink-on-load, never upscaled), and a placeholder for progressive loading.
+
+Only the first frame of an animation is ever decoded: the stored original keeps the animation (its bytes copied,
+metadata stripped), the renditions and the placeholder are still WebP images of the first frame. What one upload
+costs is then one frame, whatever the number of frames (which validation bounds for the browsers' sake)."""
 
 import base64
 import io
@@ -9,7 +13,7 @@ from typing import IO, Any
 
 import pyvips
 
-from images.metadata import strip_jpeg_file, strip_png_file, strip_webp_file
+from images.metadata import strip_gif_file, strip_jpeg_file, strip_png_file, strip_webp_file
 from images.validation import ImageFormat
 
 # No operation cache: a server processes each image once, and cached pixels would stay resident.
@@ -52,6 +56,8 @@ def _stripped_losslessly(source: IO[bytes], target: IO[bytes], image_format: Ima
         return strip_png_file(source, target)
     if image_format.pillow_name == "WEBP":
         return strip_webp_file(source, target)
+    if image_format.pillow_name == "GIF":
+        return strip_gif_file(source, target)
     return False
 
 
@@ -139,21 +145,20 @@ def _process(
 def _process_opened(
     opener: _Opener, source: ImageSource, image_format: ImageFormat, *, widths: tuple[int, ...], original: IO[bytes]
 ) -> ProcessedImage:
-    is_gif = image_format.pillow_name == "GIF"
-    # Opening reads only the header; pixels are decoded when an output needs them.
-    image = opener.image(n=-1) if is_gif else opener.image()
+    # Opening reads only the header; pixels are decoded when an output needs them. Never more than the first
+    # frame (libvips's default; n=-1 would decode every frame of an animation).
+    image = opener.image()
     orientation = image.get("orientation") if image.get_typeof("orientation") else 1
     turned = orientation in (5, 6, 7, 8)
-    width, height = (image.height, image.width) if turned else (image.width, image.get_page_height())
+    width, height = (image.height, image.width) if turned else (image.width, image.height)
 
-    stripped = False
-    if not is_gif:
-        with _open_binary(source) as file:
-            stripped = _stripped_losslessly(file, original, image_format, orientation)
+    with _open_binary(source) as file:
+        stripped = _stripped_losslessly(file, original, image_format, orientation)
     if not stripped:
+        # What cannot be stripped losslessly is stored as its first frame, upright, re-encoded.
         original.seek(0)
         original.truncate()
-        original.write(_reencoded(image if is_gif else image.autorot(), image_format))
+        original.write(_reencoded(image.autorot(), image_format))
     processed = ProcessedImage(width=width, height=height)
 
     if not widths:

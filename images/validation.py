@@ -1,12 +1,16 @@
 """Image validation: the bytes are decoded with Pillow; the file name and Content-Type are never trusted."""
 
+import math
 import warnings
 from dataclasses import dataclass
 from typing import IO
 
+import pyvips
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
+
+from images.metadata import gif_frame_count
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,11 @@ class ValidatedImage:
     width: int
     height: int
     size: int
+    frames: int = 1
+
+
+# A WebP is checked decoded at a scale that gives at most this many pixels (libwebp still reads all of its data).
+WEBP_CHECK_PIXELS = 1_000_000
 
 
 def _invalid(field: str, message: str, code: str) -> ValidationError:
@@ -41,15 +50,26 @@ def _invalid(field: str, message: str, code: str) -> ValidationError:
 
 
 def validate_image(
-    file: IO[bytes], *, field: str = "file", max_bytes: int | None = None, max_pixels: int | None = None
+    file: IO[bytes],
+    *,
+    field: str = "file",
+    max_bytes: int | None = None,
+    max_pixels: int | None = None,
+    max_frames: int | None = None,
+    max_total_pixels: int | None = None,
 ) -> ValidatedImage:
-    """Check that `file` is a whole JPEG, PNG, WebP or GIF within the byte and pixel limits.
+    """Check that `file` is a whole JPEG, PNG, WebP or GIF within the byte, pixel and frame limits.
 
-    The pixel count is read from the header and checked before any pixel is decoded, so a decompression
-    bomb is refused without the memory it asks for. Errors name `field`. The file is left at position 0.
+    The pixel count of a frame, the number of frames (an animated GIF, PNG or WebP) and their product are read
+    from the headers and checked before any pixel is decoded, so a decompression bomb, one frame or many, is
+    refused without the memory it asks for. Then the first frame is decoded with bounded memory (a JPEG at 1/8
+    scale, a PNG line by line, a WebP scaled down, a GIF at one byte a pixel): a truncated or corrupt file fails
+    here, not in a customer's browser. Errors name `field`. The file is left at position 0.
     """
     max_bytes = settings.IMAGE_MAX_BYTES if max_bytes is None else max_bytes
     max_pixels = settings.IMAGE_MAX_PIXELS if max_pixels is None else max_pixels
+    max_frames = settings.IMAGE_MAX_FRAMES if max_frames is None else max_frames
+    max_total_pixels = settings.IMAGE_MAX_TOTAL_PIXELS if max_total_pixels is None else max_total_pixels
 
     file.seek(0, 2)
     size = file.tell()
@@ -60,21 +80,28 @@ def validate_image(
         raise _invalid(field, f"The file is {size} bytes; the limit is {max_bytes} bytes.", "file_too_large")
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(file, formats=list(ALLOWED_FORMATS)) as image:
-                image_format = ALLOWED_FORMATS[FORMAT_ALIASES.get(image.format or "", image.format or "")]
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise _invalid(
-                        field,
-                        f"The image is {width}x{height} ({width * height} pixels); the limit is {max_pixels} pixels.",
-                        "too_many_pixels",
-                    )
-                # Decode all the data: a truncated or corrupt file fails here, not in a customer's browser. A JPEG
-                # decodes at 1/8 scale (DCT scaling): every byte of it is still read and checked, 3x faster.
-                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-                image.load()
+        image_format, width, height, frames = _read_header(file, max_frames=max_frames)
+        if width * height > max_pixels:
+            raise _invalid(
+                field,
+                f"The image is {width}x{height} ({width * height} pixels); the limit is {max_pixels} pixels.",
+                "too_many_pixels",
+            )
+        if frames > max_frames:
+            raise _invalid(
+                field,
+                f"The image has more than {max_frames} frames; the limit is {max_frames}.",
+                "too_many_frames",
+            )
+        if frames * width * height > max_total_pixels:
+            raise _invalid(
+                field,
+                f"The image has {frames} frames of {width}x{height} ({frames * width * height} pixels in all); "
+                f"the limit is {max_total_pixels} pixels in all frames.",
+                "too_many_pixels_in_total",
+            )
+        file.seek(0)
+        _decode_first_frame(file, image_format, width, height)
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -83,8 +110,48 @@ def validate_image(
         raise _invalid(
             field, "The file is not a supported image: upload a JPEG, PNG, WebP or GIF.", "unsupported_format"
         ) from error
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
+    except (OSError, SyntaxError, ValueError, EOFError, pyvips.Error) as error:
         raise _invalid(field, "The image is damaged or incomplete and cannot be decoded.", "corrupt_image") from error
     finally:
         file.seek(0)
-    return ValidatedImage(format=image_format, width=width, height=height, size=size)
+    return ValidatedImage(format=image_format, width=width, height=height, size=size, frames=frames)
+
+
+def _read_header(file: IO[bytes], *, max_frames: int) -> tuple[ImageFormat, int, int, int]:
+    """Format, canvas size and number of frames, from the headers only. A GIF's frames are counted by walking
+    its blocks (no decoding), stopping past `max_frames`; a PNG's come from its acTL chunk, a WebP's from its
+    ANMF chunks. Only the first picture of a JPEG is used: it counts as one frame."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(file, formats=list(ALLOWED_FORMATS)) as image:
+            image_format = ALLOWED_FORMATS[FORMAT_ALIASES.get(image.format or "", image.format or "")]
+            width, height = image.size
+            frames = 1 if image_format.pillow_name in ("JPEG", "GIF") else getattr(image, "n_frames", 1)
+    if image_format.pillow_name == "GIF":
+        file.seek(0)
+        counted = gif_frame_count(file, limit=max_frames)
+        if counted is None or counted == 0:
+            raise ValueError("not a whole GIF")
+        frames = counted
+    return image_format, width, height, frames
+
+
+def _decode_first_frame(file: IO[bytes], image_format: ImageFormat, width: int, height: int) -> None:
+    """Decode all the data of the first frame, holding at most a fraction of its pixels where the format allows.
+    A JPEG decodes at 1/8 scale (DCT scaling): every byte is still read and checked, 3x faster. A PNG is read
+    line by line by libvips, a WebP scaled down by libwebp (Pillow would hold the whole of either, 4 bytes a
+    pixel: 150 MB for a one-colour 40 MP PNG of 100 KB). A GIF frame is 1 byte a pixel in Pillow."""
+    if image_format.pillow_name in ("PNG", "WEBP"):
+        source = pyvips.SourceCustom()
+        source.on_read(file.read)
+        source.on_seek(lambda offset, whence: file.seek(offset, whence))
+        options: dict[str, object] = {"access": "sequential", "fail_on": "error"}
+        if image_format.pillow_name == "WEBP":
+            options["scale"] = min(1.0, math.sqrt(WEBP_CHECK_PIXELS / (width * height)))
+        pyvips.Image.new_from_source(source, "", **options).min()
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(file, formats=list(ALLOWED_FORMATS)) as image:
+            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.load()
