@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import pyvips
+from PIL import Image
 
 from images.metadata import strip_gif_file, strip_jpeg_file, strip_png_file, strip_webp_file
 from images.validation import ImageFormat
@@ -23,6 +24,7 @@ pyvips.cache_set_max(0)
 KEEP_ONLY_ICC = pyvips.enums.ForeignKeep.ICC
 RENDITION_QUALITY = 80
 PLACEHOLDER_WIDTH = 16
+COPY_BYTES = 1024 * 1024
 
 
 # An image as its bytes, or as the path of a file holding them (never decoded or read whole into memory).
@@ -108,6 +110,37 @@ def _reencoded(image: pyvips.Image, image_format: ImageFormat) -> bytes:
     return image.gifsave_buffer(keep=KEEP_ONLY_ICC)
 
 
+def _gif_first_frame(source: ImageSource) -> pyvips.Image | None:
+    """The first frame of a GIF as an sRGB(A) libvips image holding one byte a pixel: Pillow decodes the palette
+    indexes, libvips maps them to colours as it shrinks (lazily, a few lines at a time). libvips's own GIF loader
+    holds the frame as RGBA, 4 bytes a pixel: +216 MB for a 40 MP GIF, about +80 MB this way. None when Pillow gives a
+    frame that is not palette or grey."""
+    with _open_binary(source) as file, Image.open(file, formats=["GIF"]) as frame:
+        frame.load()
+        if frame.mode not in ("P", "L"):
+            return None
+        width, height = frame.size
+        # Copied a megabyte of rows at a time: tobytes() of the whole frame holds it twice more while it joins.
+        pixels = bytearray(width * height)
+        rows = max(1, COPY_BYTES // width)
+        for top in range(0, height, rows):
+            bottom = min(height, top + rows)
+            pixels[top * width : bottom * width] = frame.crop((0, top, width, bottom)).tobytes()
+        indexes = pyvips.Image.new_from_memory(pixels, width, height, 1, "uchar")
+        palette = frame.getpalette("RGB") or list(range(256)) * 3 if frame.mode == "P" else None
+        transparency = frame.info.get("transparency")
+    if palette is None:  # grey
+        palette = [level for level in range(256) for _ in range(3)]
+    palette = (palette + [0] * 768)[:768]
+    colours = bytearray()
+    for index in range(256):
+        colours += bytes(palette[index * 3 : index * 3 + 3])
+        colours.append(0 if index == transparency else 255)
+    lookup = pyvips.Image.new_from_memory(bytes(colours), 256, 1, 4, "uchar")
+    image = indexes.maplut(lookup).copy(interpretation="srgb")
+    return image if isinstance(transparency, int) else image.extract_band(0, n=3)
+
+
 def _dominant_color(thumbnail: pyvips.Image) -> str:
     image = thumbnail.flatten(background=[255, 255, 255]) if thumbnail.hasalpha() else thumbnail
     image = image.colourspace("srgb")
@@ -166,7 +199,15 @@ def _process_opened(
     sizes = rendition_widths(width, widths)
     # The widest rendition shrinks on load (a JPEG decodes at 1/2, 1/4 or 1/8 scale) and is turned upright;
     # the narrower ones are made from it in memory instead of decoding the original again.
-    widest = opener.thumbnail(sizes[-1]).copy_memory()
+    first_frame = _gif_first_frame(source) if image_format.pillow_name == "GIF" else None
+    if first_frame is not None:
+        # A box shrink by a whole factor first, line by line: thumbnail_image alone buffers far more of the frame.
+        factor = first_frame.width // sizes[-1]
+        if factor >= 2:
+            first_frame = first_frame.shrink(factor, factor)
+        widest = first_frame.thumbnail_image(sizes[-1], height=100_000, size="down").copy_memory()
+    else:
+        widest = opener.thumbnail(sizes[-1]).copy_memory()
     for rendition_width in sizes:
         rendition = widest if rendition_width == sizes[-1] else widest.thumbnail_image(rendition_width, height=100_000)
         processed.renditions[rendition_width] = rendition.webpsave_buffer(Q=RENDITION_QUALITY, keep=KEEP_ONLY_ICC)

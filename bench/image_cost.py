@@ -1,0 +1,75 @@
+"""What one accepted upload costs: the time and peak memory of validating and processing (strip, renditions)
+one image file, measured in a fresh process so that its peak resident memory is its own.
+
+`python -m bench.image_cost PATH [--no-renditions]` prints JSON {"seconds", "peak_bytes", "frames", "width",
+"height"}; the upload-limit tests and `make bench-images` run it. Uses the default limits (config/settings/base.py)
+unless IMAGE_MAX_* are set; no database, no bucket."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WIDTHS = (160, 480, 960, 1600)
+
+
+def _limit(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _status_bytes(field: str) -> int:
+    """VmRSS or VmHWM (the peak) of this process, from /proc/self/status."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise LookupError(field)
+
+
+def measure(path: str, *, renditions: bool = True) -> dict[str, float | int]:
+    """In this process: validate and process the image at `path`; the time and how far the peak resident memory
+    rises above the memory resident before (the peak is reset first: importing can peak higher than the work)."""
+    from images.processing import process_image_file
+    from images.validation import validate_image
+
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to VmRSS (Linux 4.0+)
+    before = _status_bytes("VmRSS")
+    started = time.perf_counter()
+    with open(path, "rb") as file:
+        validated = validate_image(
+            file,
+            max_bytes=_limit("IMAGE_MAX_BYTES", 10 * 1024 * 1024),
+            max_pixels=_limit("IMAGE_MAX_PIXELS", 40_000_000),
+            max_frames=_limit("IMAGE_MAX_FRAMES", 100),
+            max_total_pixels=_limit("IMAGE_MAX_TOTAL_PIXELS", 100_000_000),
+        )
+    with tempfile.TemporaryFile() as original:
+        process_image_file(path, validated.format, widths=DEFAULT_WIDTHS if renditions else (), original=original)
+    seconds = time.perf_counter() - started
+    peak = _status_bytes("VmHWM")
+    return {
+        "seconds": seconds,
+        "peak_bytes": peak - before,
+        "frames": validated.frames,
+        "width": validated.width,
+        "height": validated.height,
+    }
+
+
+def measure_in_subprocess(path: str, *, renditions: bool = True, env: dict[str, str] | None = None) -> dict:
+    command = [sys.executable, "-m", "bench.image_cost", path, *([] if renditions else ["--no-renditions"])]
+    completed = subprocess.run(  # noqa: S603 - this interpreter, this module
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}, check=True
+    )
+    return json.loads(completed.stdout)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    import pyvips  # noqa: F401 - libvips started before the baseline, as in a worker that has served an upload
+    from PIL import Image  # noqa: F401
+
+    print(json.dumps(measure(sys.argv[1], renditions="--no-renditions" not in sys.argv)))
