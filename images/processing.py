@@ -127,9 +127,9 @@ def _gif_first_frame(source: ImageSource) -> pyvips.Image | None:
             bottom = min(height, top + rows)
             pixels[top * width : bottom * width] = frame.crop((0, top, width, bottom)).tobytes()
         indexes = pyvips.Image.new_from_memory(pixels, width, height, 1, "uchar")
-        palette = frame.getpalette("RGB") or list(range(256)) * 3 if frame.mode == "P" else None
+        palette = frame.getpalette("RGB") if frame.mode == "P" else None
         transparency = frame.info.get("transparency")
-    if palette is None:  # grey
+    if not palette:  # grey levels
         palette = [level for level in range(256) for _ in range(3)]
     palette = (palette + [0] * 768)[:768]
     colours = bytearray()

@@ -2,6 +2,7 @@
 
 import io
 import struct
+import time
 import zlib
 
 import pytest
@@ -10,6 +11,7 @@ from django.test import override_settings
 from PIL import Image
 
 from conftest import image_bytes
+from images.tests.bombs import animated_gif, animated_png, animated_webp
 from images.validation import ALLOWED_FORMATS, ValidatedImage, validate_image
 
 NOT_SUPPORTED = "The file is not a supported image: upload a JPEG, PNG, WebP or GIF."
@@ -208,3 +210,85 @@ def test_validate_image_names_the_field_it_is_given() -> None:
     error = rejection(io.BytesIO(b""), field="image")
 
     assert field_errors(error) == {"image": [("The file is empty.", "empty")]}
+
+
+# Animations: frames and frames x pixels, from the headers.
+
+TOTAL_300_OVER_299 = "The image has 3 frames of 10x10 (300 pixels in all); the limit is 299 pixels in all frames."
+ANIMATIONS = {"GIF": animated_gif, "PNG": animated_png, "WEBP": animated_webp}
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_validate_image_counts_the_frames_of_an_animation(fmt: str) -> None:
+    validated = validate_image(io.BytesIO(ANIMATIONS[fmt](7, (20, 10))))
+
+    assert (validated.format.pillow_name, validated.width, validated.height, validated.frames) == (fmt, 20, 10, 7)
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_validate_image_refuses_more_frames_than_the_limit(fmt: str) -> None:
+    error = rejection(io.BytesIO(ANIMATIONS[fmt](6, (4, 4))), max_frames=5)
+
+    assert field_errors(error) == {"file": [("The image has more than 5 frames; the limit is 5.", "too_many_frames")]}
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_validate_image_accepts_exactly_the_frame_limit(fmt: str) -> None:
+    assert validate_image(io.BytesIO(ANIMATIONS[fmt](5, (4, 4))), max_frames=5).frames == 5
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_validate_image_refuses_more_pixels_in_all_frames_than_the_limit(fmt: str) -> None:
+    error = rejection(io.BytesIO(ANIMATIONS[fmt](4, (20, 10))), max_total_pixels=799)
+
+    message = "The image has 4 frames of 20x10 (800 pixels in all); the limit is 799 pixels in all frames."
+    assert field_errors(error) == {"file": [(message, "too_many_pixels_in_total")]}
+    assert validate_image(io.BytesIO(ANIMATIONS[fmt](4, (20, 10))), max_total_pixels=800).frames == 4
+
+
+def test_validate_image_reads_its_frame_limits_from_settings() -> None:
+    data = animated_gif(3, (10, 10))
+
+    with override_settings(IMAGE_MAX_FRAMES=2):
+        too_many = rejection(io.BytesIO(data))
+    with override_settings(IMAGE_MAX_TOTAL_PIXELS=299):
+        too_large = rejection(io.BytesIO(data))
+
+    assert (field_errors(too_many), field_errors(too_large)) == (
+        {"file": [("The image has more than 2 frames; the limit is 2.", "too_many_frames")]},
+        {"file": [(TOTAL_300_OVER_299, "too_many_pixels_in_total")]},
+    )
+
+
+def test_validate_image_refuses_a_gif_of_a_million_tiny_frames_without_walking_them_all() -> None:
+    """Pillow's n_frames walks every frame in Python (seconds for a few MB of 1x1 frames); ours stops past the
+    limit."""
+    data = animated_gif(1_000_000, (1, 1))
+    assert len(data) < 30_000_000
+
+    started = time.perf_counter()
+    error = rejection(io.BytesIO(data), max_bytes=len(data))
+    elapsed = time.perf_counter() - started
+
+    assert field_errors(error) == {
+        "file": [("The image has more than 100 frames; the limit is 100.", "too_many_frames")]
+    }
+    assert elapsed < 0.5, f"{elapsed:.2f} s"
+
+
+def test_validate_image_refuses_a_gif_cut_between_its_frames() -> None:
+    data = animated_gif(3, (10, 10))
+
+    error = rejection(io.BytesIO(data[:-20]))
+
+    assert field_errors(error) == {"file": [(DAMAGED, "corrupt_image")]}
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_validate_image_refuses_damaged_pixel_data_after_a_good_header(fmt: str) -> None:
+    data = image_bytes(fmt, (300, 200), **({"lossless": True} if fmt == "WEBP" else {"compress_level": 0}))
+    damaged = data[: len(data) // 2] + bytes(len(data) // 2) + data[len(data) // 2 + len(data) // 2 :]
+
+    error = rejection(io.BytesIO(damaged))
+
+    assert field_errors(error) == {"file": [(DAMAGED, "corrupt_image")]}
