@@ -11,10 +11,51 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WIDTHS = (160, 480, 960, 1600)
+
+
+def one_colour(fmt: str, size: tuple[int, int] = (8000, 5000)) -> bytes:
+    """A one-colour image at the default pixel limit (40 MP): a few hundred KB at most."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    image = Image.new("P", size, 3) if fmt == "GIF" else Image.new("RGB", size, (10, 200, 30))
+    image.save(buffer, format=fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    return buffer.getvalue()
+
+
+def photo_jpeg(size: tuple[int, int] = (8000, 5000)) -> bytes:
+    """A photo-like JPEG (gradients and grain) at the default pixel limit: about 9 MB, under the byte limit."""
+    import pyvips
+
+    width, height = size
+    x = pyvips.Image.xyz(width, height)
+    red, green = (x[0] * 255 / width).cast("uchar"), (x[1] * 255 / height).cast("uchar")
+    blue = ((x[0] + x[1]) * 255 / (width + height)).cast("uchar")
+    grain = pyvips.Image.gaussnoise(width, height, sigma=3, mean=0)
+    return (red.bandjoin([green, blue]) + grain).cast("uchar").jpegsave_buffer(Q=85)
+
+
+def worst_accepted() -> dict[str, Callable[[], bytes]]:
+    """The costliest images the default limits accept: 40 MP in one frame (one-colour: the fewest bytes for the
+    most pixels), or 25 frames of 4 MP (the 100 MP in all)."""
+    from images.tests.bombs import animated_gif, animated_png, animated_webp
+
+    return {
+        "40 MP one-colour PNG": lambda: one_colour("PNG"),
+        "40 MP one-colour GIF": lambda: one_colour("GIF"),
+        "40 MP one-colour WebP": lambda: one_colour("WEBP"),
+        "40 MP one-colour JPEG": lambda: one_colour("JPEG"),
+        "GIF of 25 frames of 2000x2000": lambda: animated_gif(25, (2000, 2000)),
+        "APNG of 25 frames of 2000x2000": lambda: animated_png(25, (2000, 2000)),
+        "WebP of 25 frames of 2000x2000": lambda: animated_webp(25, (2000, 2000)),
+    }
 
 
 def _limit(name: str, default: int) -> int:
