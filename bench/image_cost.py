@@ -13,12 +13,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WIDTHS = (160, 480, 960, 1600)
 
 
-def one_colour(fmt: str, size: tuple[int, int] = (8000, 5000)) -> bytes:
+def one_colour(fmt: str, size: tuple[int, int] = (8000, 5000), **save: Any) -> bytes:
     """A one-colour image at the default pixel limit (40 MP): a few hundred KB at most."""
     import io
 
@@ -26,7 +27,7 @@ def one_colour(fmt: str, size: tuple[int, int] = (8000, 5000)) -> bytes:
 
     buffer = io.BytesIO()
     image = Image.new("P", size, 3) if fmt == "GIF" else Image.new("RGB", size, (10, 200, 30))
-    image.save(buffer, format=fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    image.save(buffer, format=fmt, **({"lossless": True} if fmt == "WEBP" else {}), **save)
     return buffer.getvalue()
 
 
@@ -52,6 +53,9 @@ def worst_accepted() -> dict[str, Callable[[], bytes]]:
         "40 MP one-colour GIF": lambda: one_colour("GIF"),
         "40 MP one-colour WebP": lambda: one_colour("WEBP"),
         "40 MP one-colour JPEG": lambda: one_colour("JPEG"),
+        # libjpeg holds every DCT coefficient of a progressive file (2 bytes each, 6 a pixel without chroma
+        # subsampling), whatever the scale it decodes at: the costliest image the pixel limit accepts.
+        "40 MP one-colour progressive JPEG, 4:4:4": lambda: one_colour("JPEG", progressive=True, subsampling=0),
         "GIF of 25 frames of 2000x2000": lambda: animated_gif(25, (2000, 2000)),
         "APNG of 25 frames of 2000x2000": lambda: animated_png(25, (2000, 2000)),
         "WebP of 25 frames of 2000x2000": lambda: animated_webp(25, (2000, 2000)),

@@ -318,8 +318,9 @@ def _gif_sub_blocks(data: _Input, target: IO[bytes] | None) -> list[bytes] | Non
 def walk_gif_file(source: IO[bytes], target: IO[bytes] | None, *, frame_limit: int | None = None) -> int | None:
     """Copy to `target` (when given) the header, colour tables, image data, graphic control extensions and the
     loop count, and drop comments, plain text, other application extensions (XMP, ICC, vendors') and whatever
-    follows the trailer. Returns the number of frames, None if the file is malformed. Reading stops once
-    `frame_limit` is passed (the count is then frame_limit + 1): counting costs no more than that."""
+    follows the trailer (a missing trailer is added). Returns the number of frames, None if the file is
+    malformed. Reading stops once `frame_limit` is passed (the count is then frame_limit + 1): counting costs no
+    more than that."""
     data = _Input(source)
     header = data.take(13)  # signature and logical screen descriptor
     if len(header) < 13 or header[:6] not in GIF_SIGNATURES:
@@ -331,9 +332,11 @@ def walk_gif_file(source: IO[bytes], target: IO[bytes] | None, *, frame_limit: i
     frames = 0
     while True:
         introducer = data.take(1)
-        if introducer == b";":  # trailer
+        if introducer not in (b",", b"!"):
+            # The trailer, or (as browsers do, after Mozilla) the end of the file or a stray byte between blocks
+            # taken for it: what follows is not shown, so it is not kept.
             if target is not None:
-                target.write(introducer)
+                target.write(b";")
             return frames
         if introducer == b",":  # an image: descriptor, local colour table, LZW code size, data
             frames += 1
@@ -350,15 +353,13 @@ def walk_gif_file(source: IO[bytes], target: IO[bytes] | None, *, frame_limit: i
                 return None
             if _gif_sub_blocks(data, target) is None:
                 return None
-        elif introducer == b"!":
+        else:
             label = data.take(1)
             blocks = _gif_sub_blocks(data, None) if label else None
             if blocks is None:
                 return None
             if target is not None:
                 target.write(_kept_gif_extension(label, blocks))
-        else:
-            return None
 
 
 def _kept_gif_extension(label: bytes, blocks: list[bytes]) -> bytes:
@@ -371,7 +372,7 @@ def _kept_gif_extension(label: bytes, blocks: list[bytes]) -> bytes:
 
 
 def strip_gif_file(source: IO[bytes], target: IO[bytes]) -> bool:
-    return walk_gif_file(source, target) is not None
+    return bool(walk_gif_file(source, target))  # None (malformed) or no frame at all
 
 
 def strip_gif(data: bytes) -> bytes | None:

@@ -343,11 +343,22 @@ def test_strip_gif_keeps_the_loop_count_and_the_frame_timing() -> None:
         pytest.param(b"GIF89a", id="cut-in-the-header"),
         pytest.param(private_gif()[:100], id="cut-in-the-frames"),
         pytest.param(private_gif().replace(b"!\xfe", b"!\xfe\xff", 1), id="sub-block-longer-than-the-file"),
-        pytest.param(b"GIF89a\x01\x00\x01\x00\x00\x00\x00?", id="unknown-block"),
+        pytest.param(b"GIF89a\x01\x00\x01\x00\x00\x00\x00?", id="no-frame"),
     ],
 )
 def test_strip_gif_of_malformed_input_is_none(data: bytes) -> None:
     assert strip_gif(data) is None
+
+
+def test_strip_gif_ends_where_a_browser_stops_reading() -> None:
+    """A GIF without its trailer, or with a stray byte between blocks, shows the frames before it."""
+    data = animated_gif(3, (4, 4))
+    two_frames = animated_gif(2, (4, 4))
+
+    assert (strip_gif(data[:-1]), strip_gif(two_frames[:-1] + b"\x00" + data[len(two_frames) - 1 :])) == (
+        data,
+        two_frames,
+    )
 
 
 def test_gif_frame_count_stops_past_its_limit() -> None:
