@@ -43,6 +43,19 @@ def photo_jpeg(size: tuple[int, int] = (8000, 5000)) -> bytes:
     return (red.bandjoin([green, blue]) + grain).cast("uchar").jpegsave_buffer(Q=85)
 
 
+def interlaced_png(size: tuple[int, int], *, bands: int, depth: int) -> bytes:
+    """A one-colour Adam7-interlaced PNG (Pillow cannot write one)."""
+    import pyvips
+
+    width, height = size
+    image = pyvips.Image.black(width, height, bands=bands).new_from_image([200, 30, 30, 255][:bands])
+    if depth == 16:
+        image = (image * 256).cast("ushort").copy(interpretation="rgb16")
+    else:
+        image = image.cast("uchar").copy(interpretation="srgb")
+    return image.pngsave_buffer(interlace=True, compression=9)
+
+
 def worst_accepted() -> dict[str, Callable[[], bytes]]:
     """The costliest images the default limits accept: 40 MP in one frame (one-colour: the fewest bytes for the
     most pixels), or 25 frames of 4 MP (the 100 MP in all)."""
@@ -53,9 +66,11 @@ def worst_accepted() -> dict[str, Callable[[], bytes]]:
         "40 MP one-colour GIF": lambda: one_colour("GIF"),
         "40 MP one-colour WebP": lambda: one_colour("WEBP"),
         "40 MP one-colour JPEG": lambda: one_colour("JPEG"),
-        # libjpeg holds every DCT coefficient of a progressive file (2 bytes each, 6 a pixel without chroma
-        # subsampling), whatever the scale it decodes at: the costliest image the pixel limit accepts.
-        "40 MP one-colour progressive JPEG, 4:4:4": lambda: one_colour("JPEG", progressive=True, subsampling=0),
+        # Decoded whole (IMAGE_MAX_DECODE_BYTES): a progressive JPEG's coefficients, an interlaced PNG's pixels.
+        "16.5 MP progressive JPEG, 4:4:4": lambda: one_colour("JPEG", (5000, 3300), progressive=True, subsampling=0),
+        "33 MP progressive JPEG, 4:2:0": lambda: one_colour("JPEG", (6600, 5000), progressive=True),
+        "33 MP interlaced RGB PNG": lambda: interlaced_png((6600, 5000), bands=3, depth=8),
+        "12.5 MP interlaced 16-bit RGBA PNG": lambda: interlaced_png((4000, 3125), bands=4, depth=16),
         "GIF of 25 frames of 2000x2000": lambda: animated_gif(25, (2000, 2000)),
         "APNG of 25 frames of 2000x2000": lambda: animated_png(25, (2000, 2000)),
         "WebP of 25 frames of 2000x2000": lambda: animated_webp(25, (2000, 2000)),
@@ -90,6 +105,7 @@ def measure(path: str, *, renditions: bool = True) -> dict[str, float | int]:
             max_pixels=_limit("IMAGE_MAX_PIXELS", 40_000_000),
             max_frames=_limit("IMAGE_MAX_FRAMES", 100),
             max_total_pixels=_limit("IMAGE_MAX_TOTAL_PIXELS", 100_000_000),
+            max_decode_bytes=_limit("IMAGE_MAX_DECODE_BYTES", 100_000_000),
         )
     with tempfile.TemporaryFile() as original:
         process_image_file(path, validated.format, widths=DEFAULT_WIDTHS if renditions else (), original=original)

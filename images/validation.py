@@ -57,6 +57,7 @@ def validate_image(
     max_pixels: int | None = None,
     max_frames: int | None = None,
     max_total_pixels: int | None = None,
+    max_decode_bytes: int | None = None,
 ) -> ValidatedImage:
     """Check that `file` is a whole JPEG, PNG, WebP or GIF within the byte, pixel and frame limits.
 
@@ -70,6 +71,7 @@ def validate_image(
     max_pixels = settings.IMAGE_MAX_PIXELS if max_pixels is None else max_pixels
     max_frames = settings.IMAGE_MAX_FRAMES if max_frames is None else max_frames
     max_total_pixels = settings.IMAGE_MAX_TOTAL_PIXELS if max_total_pixels is None else max_total_pixels
+    max_decode_bytes = settings.IMAGE_MAX_DECODE_BYTES if max_decode_bytes is None else max_decode_bytes
 
     file.seek(0, 2)
     size = file.tell()
@@ -80,7 +82,7 @@ def validate_image(
         raise _invalid(field, f"The file is {size} bytes; the limit is {max_bytes} bytes.", "file_too_large")
 
     try:
-        image_format, width, height, frames = _read_header(file, max_frames=max_frames)
+        image_format, width, height, frames, whole = _read_header(file, max_frames=max_frames)
         if width * height > max_pixels:
             raise _invalid(
                 field,
@@ -100,6 +102,13 @@ def validate_image(
                 f"the limit is {max_total_pixels} pixels in all frames.",
                 "too_many_pixels_in_total",
             )
+        if whole is not None and whole[1] > max_decode_bytes:
+            raise _invalid(
+                field,
+                f"As {whole[0]}, the image must be decoded whole: {whole[1]} bytes; the limit is {max_decode_bytes} "
+                "bytes. Save it as a baseline JPEG or a non-interlaced PNG, or smaller.",
+                "too_costly_to_decode",
+            )
         file.seek(0)
         _decode_first_frame(file, image_format, width, height)
     except ValidationError:
@@ -117,23 +126,53 @@ def validate_image(
     return ValidatedImage(format=image_format, width=width, height=height, size=size, frames=frames)
 
 
-def _read_header(file: IO[bytes], *, max_frames: int) -> tuple[ImageFormat, int, int, int]:
-    """Format, canvas size and number of frames, from the headers only. A GIF's frames are counted by walking
-    its blocks (no decoding), stopping past `max_frames`; a PNG's come from its acTL chunk, a WebP's from its
-    ANMF chunks. Only the first picture of a JPEG is used: it counts as one frame."""
+def _read_header(file: IO[bytes], *, max_frames: int) -> tuple[ImageFormat, int, int, int, tuple[str, int] | None]:
+    """Format, canvas size, number of frames, and for an image that no decoder can read a few lines at a time,
+    what it is and the bytes its decoding holds at once; from the headers only. A GIF's frames are counted by
+    walking its blocks (no decoding), stopping past `max_frames`; a PNG's come from its acTL chunk, a WebP's
+    from its ANMF chunks. Only the first picture of a JPEG is used: it counts as one frame."""
+    whole = None
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(file, formats=list(ALLOWED_FORMATS)) as image:
             image_format = ALLOWED_FORMATS[FORMAT_ALIASES.get(image.format or "", image.format or "")]
             width, height = image.size
             frames = 1 if image_format.pillow_name in ("JPEG", "GIF") else getattr(image, "n_frames", 1)
+            if image_format.pillow_name == "JPEG" and image.info.get("progressive"):
+                whole = ("a progressive JPEG", _jpeg_coefficient_bytes(width, height, image.layer))
+            elif image_format.pillow_name == "PNG" and image.info.get("interlace"):
+                whole = ("an interlaced PNG", _png_pixel_bytes(file, width, height))
     if image_format.pillow_name == "GIF":
         file.seek(0)
         counted = gif_frame_count(file, limit=max_frames)
         if counted is None or counted == 0:
             raise ValueError("not a whole GIF")
         frames = counted
-    return image_format, width, height, frames
+    return image_format, width, height, frames, whole
+
+
+def _jpeg_coefficient_bytes(width: int, height: int, components: list[tuple[str, int, int, int]]) -> int:
+    """libjpeg holds every DCT coefficient of a progressive JPEG (2 bytes each, 64 a block) until its last scan,
+    whatever the scale it decodes at: 6 bytes a pixel without chroma subsampling, 3 with 4:2:0."""
+    most_horizontal = max(horizontal for _, horizontal, _, _ in components)
+    most_vertical = max(vertical for _, _, vertical, _ in components)
+    blocks = sum(
+        math.ceil(math.ceil(width * horizontal / most_horizontal) / 8)
+        * math.ceil(math.ceil(height * vertical / most_vertical) / 8)
+        for _, horizontal, vertical, _ in components
+    )
+    return blocks * 64 * 2
+
+
+PNG_BANDS = {0: 1, 2: 3, 3: 4, 4: 2, 6: 4}  # by colour type (a palette may become RGBA)
+
+
+def _png_pixel_bytes(file: IO[bytes], width: int, height: int) -> int:
+    """An interlaced PNG's seven passes cover the whole image: libvips holds all of its pixels at once, 1 or 2
+    bytes a sample (bit depth 16), as many samples as the colour type has."""
+    file.seek(24)
+    bit_depth, colour_type = file.read(2)
+    return width * height * PNG_BANDS.get(colour_type, 4) * (2 if bit_depth == 16 else 1)
 
 
 def _decode_first_frame(file: IO[bytes], image_format: ImageFormat, width: int, height: int) -> None:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from PIL import Image
 
+from bench.image_cost import interlaced_png
 from conftest import image_bytes
 from images.tests.bombs import animated_gif, animated_png, animated_webp
 from images.validation import ALLOWED_FORMATS, ValidatedImage, validate_image
@@ -292,3 +293,60 @@ def test_validate_image_refuses_damaged_pixel_data_after_a_good_header(fmt: str)
     error = rejection(io.BytesIO(damaged))
 
     assert field_errors(error) == {"file": [(DAMAGED, "corrupt_image")]}
+
+
+# Images decoded whole: a progressive JPEG's coefficients, an interlaced PNG's pixels.
+
+
+def progressive_jpeg(size: tuple[int, int], **save: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 200, 30)).save(buffer, format="JPEG", progressive=True, **save)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("subsampling", "decoded"),
+    [(0, 3 * 100 * 50 * 128), (2, (100 * 50 + 2 * 50 * 25) * 128)],  # 4:4:4, 4:2:0 (blocks of 8x8 x 128 bytes)
+)
+def test_validate_image_refuses_a_progressive_jpeg_whose_coefficients_pass_the_limit(
+    subsampling: int, decoded: int
+) -> None:
+    data = progressive_jpeg((800, 400), subsampling=subsampling)
+
+    error = rejection(io.BytesIO(data), max_decode_bytes=decoded - 1)
+
+    message = (
+        f"As a progressive JPEG, the image must be decoded whole: {decoded} bytes; the limit is {decoded - 1} bytes. "
+        "Save it as a baseline JPEG or a non-interlaced PNG, or smaller."
+    )
+    assert field_errors(error) == {"file": [(message, "too_costly_to_decode")]}
+    assert validate_image(io.BytesIO(data), max_decode_bytes=decoded).width == 800
+
+
+def test_validate_image_lets_a_baseline_jpeg_and_a_png_that_stream_pass_any_decode_limit() -> None:
+    for data in (image_bytes("JPEG", (800, 400)), image_bytes("PNG", (800, 400))):
+        assert validate_image(io.BytesIO(data), max_decode_bytes=1).width == 800
+
+
+@pytest.mark.parametrize(("bands", "depth", "decoded"), [(3, 8, 300 * 200 * 3), (4, 16, 300 * 200 * 8)])
+def test_validate_image_refuses_an_interlaced_png_whose_pixels_pass_the_limit(
+    bands: int, depth: int, decoded: int
+) -> None:
+    data = interlaced_png((300, 200), bands=bands, depth=depth)
+
+    with override_settings(IMAGE_MAX_DECODE_BYTES=decoded - 1):
+        error = rejection(io.BytesIO(data))
+
+    message = (
+        f"As an interlaced PNG, the image must be decoded whole: {decoded} bytes; the limit is {decoded - 1} bytes. "
+        "Save it as a baseline JPEG or a non-interlaced PNG, or smaller."
+    )
+    assert field_errors(error) == {"file": [(message, "too_costly_to_decode")]}
+    assert validate_image(io.BytesIO(data), max_decode_bytes=decoded).height == 200
+
+
+def test_validate_image_refuses_a_40_mp_progressive_jpeg_by_default() -> None:
+    """+259 MiB to decode, once to check it and once for its renditions (6 bytes a pixel, whatever the scale)."""
+    error = rejection(io.BytesIO(progressive_jpeg((8000, 5000), subsampling=0)))
+
+    assert field_errors(error)["file"][0][1] == "too_costly_to_decode"
