@@ -15,7 +15,7 @@ DEFAULT_PEAK_BYTES = 128 * 1024 * 1024
 # Decoded whole (a progressive JPEG's coefficients, an interlaced PNG's pixels): up to IMAGE_MAX_DECODE_BYTES
 # (100 MB) held at once, and about 50 MB more. A 40 MP progressive 4:4:4 JPEG, refused now, cost +259 MiB.
 DECODED_WHOLE_PEAK_BYTES = 160 * 1024 * 1024
-SECONDS = 5.0  # generous: the machine is shared; the figures are about 0.2-0.9 s (README, Benchmarks)
+SECONDS = 5.0  # generous: the machine is shared; the figures are about 0.2-1.2 s (README, Benchmarks)
 
 
 WORST = worst_accepted()

@@ -145,3 +145,21 @@ def test_a_stored_original_keeps_no_private_chunk_nor_c2pa_and_the_same_pixels(
     stored = bucket.get(f"{bucket.root}/{ProductImage.objects.get().image.name}")
     assert [secret in stored for secret in SECRETS] == [False, False, False]
     assert decoded_frames(stored) == decoded_frames(data)
+
+
+def test_a_progressive_jpeg_too_costly_to_decode_is_refused_from_its_header(
+    owner_client: Any, user: User, bucket: Any
+) -> None:
+    """40 MP, 4:4:4: 240 MB of DCT coefficients held at once (+259 MiB measured) for a file of 470 KB."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8000, 5000), (10, 200, 30)).save(buffer, format="JPEG", progressive=True, subsampling=0)
+
+    response, elapsed = multipart(owner_client, "/api/v1/auth/me/profile-image/", buffer.getvalue(), "JPEG")
+
+    message = (
+        "As a progressive JPEG, the image must be decoded whole: 240000000 bytes; the limit is 100000000 bytes. "
+        "Save it as a baseline JPEG or a non-interlaced PNG, or smaller."
+    )
+    assert (response.status_code, response.json()) == (400, {"file": [message]})
+    assert elapsed < QUICKLY, f"{elapsed:.2f} s"
+    assert (User.objects.get(id=user.id).profile_image.name, bucket.keys()) == ("", set())
