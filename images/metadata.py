@@ -187,7 +187,12 @@ def strip_png_file(source: IO[bytes], target: IO[bytes]) -> bool:
         return False
     target.write(PNG_SIGNATURE)
     declared_frames, frames = 0, 0
+    budget = _Budget()
     while data.fill(12):
+        try:
+            budget.spend()
+        except TooManyBlocks:
+            return False
         (length,) = struct.unpack(">I", data.buffer[data.start : data.start + 4])
         kind = bytes(data.buffer[data.start + 4 : data.start + 8])
         if kind == b"acTL" and length >= 4:
@@ -201,6 +206,21 @@ def strip_png_file(source: IO[bytes], target: IO[bytes]) -> bool:
         if kind == b"IEND":
             return True
     return False
+
+
+def png_chunk_count(source: IO[bytes]) -> int:
+    """The number of chunks of a PNG, read from their headers only. Raises TooManyBlocks past MAX_BLOCKS."""
+    data = _Input(source)
+    data.take(len(PNG_SIGNATURE))
+    budget, count = _Budget(), 0
+    while data.fill(12):
+        budget.spend()
+        count += 1
+        (length,) = struct.unpack(">I", data.buffer[data.start : data.start + 4])
+        kind = bytes(data.buffer[data.start + 4 : data.start + 8])
+        if not data.copy(12 + length, None) or kind == b"IEND":
+            break
+    return count
 
 
 def strip_png(data: bytes) -> bytes | None:
@@ -296,23 +316,44 @@ GIF_SIGNATURES = (b"GIF87a", b"GIF89a")
 GIF_LOOP_APPLICATIONS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
 
 
-def _gif_sub_blocks(data: _Input, target: IO[bytes] | None) -> list[bytes] | None:
+class TooManyBlocks(ValueError):
+    """The file is made of more than MAX_BLOCKS chunks or blocks: walking it would cost seconds of Python."""
+
+
+# Real files have a few thousand at most (a 10 MB PNG in 8 KB IDAT chunks: 1,280; a 10 MB GIF in 255-byte
+# sub-blocks: 41,000); 10 MB of empty ones would be 870,000 PNG chunks or 5 million GIF sub-blocks.
+MAX_BLOCKS = 100_000
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.left = MAX_BLOCKS
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise TooManyBlocks(f"more than {MAX_BLOCKS} chunks or blocks")
+
+
+def _gif_sub_blocks(data: _Input, target: IO[bytes] | None, budget: _Budget) -> list[bytes] | None:
     """Copy (or skip) the sub-blocks up to and including the terminator; the data of the first two (at most 255
     bytes each), None if the file ends first."""
     firsts: list[bytes] = []
     while True:
-        size = data.take(1)
-        if not size:
+        budget.spend()
+        if not data.fill(1):
             return None
-        block = data.take(size[0])
-        if len(block) < size[0]:
+        size = data.buffer[data.start]
+        if not data.fill(1 + size):
             return None
         if target is not None:
-            target.write(size + block)
-        if size[0] == 0:
+            target.write(data.buffer[data.start : data.start + 1 + size])
+        if size == 0:
+            data.start += 1
             return firsts
         if len(firsts) < 2:
-            firsts.append(block)
+            firsts.append(bytes(data.buffer[data.start + 1 : data.start + 1 + size]))
+        data.start += 1 + size
 
 
 def walk_gif_file(source: IO[bytes], target: IO[bytes] | None, *, frame_limit: int | None = None) -> int | None:
@@ -320,7 +361,7 @@ def walk_gif_file(source: IO[bytes], target: IO[bytes] | None, *, frame_limit: i
     loop count, and drop comments, plain text, other application extensions (XMP, ICC, vendors') and whatever
     follows the trailer (a missing trailer is added). Returns the number of frames, None if the file is
     malformed. Reading stops once `frame_limit` is passed (the count is then frame_limit + 1): counting costs no
-    more than that."""
+    more than that. Raises TooManyBlocks past MAX_BLOCKS sub-blocks."""
     data = _Input(source)
     header = data.take(13)  # signature and logical screen descriptor
     if len(header) < 13 or header[:6] not in GIF_SIGNATURES:
@@ -330,6 +371,7 @@ def walk_gif_file(source: IO[bytes], target: IO[bytes] | None, *, frame_limit: i
     if header[10] & 0x80 and not data.copy(3 << ((header[10] & 0x07) + 1), target):  # global colour table
         return None
     frames = 0
+    budget = _Budget()
     while True:
         introducer = data.take(1)
         if introducer not in (b",", b"!"):
@@ -351,11 +393,11 @@ def walk_gif_file(source: IO[bytes], target: IO[bytes] | None, *, frame_limit: i
                 return None
             if not data.copy(1, target):  # LZW minimum code size
                 return None
-            if _gif_sub_blocks(data, target) is None:
+            if _gif_sub_blocks(data, target, budget) is None:
                 return None
         else:
             label = data.take(1)
-            blocks = _gif_sub_blocks(data, None) if label else None
+            blocks = _gif_sub_blocks(data, None, budget) if label else None
             if blocks is None:
                 return None
             if target is not None:
@@ -372,7 +414,10 @@ def _kept_gif_extension(label: bytes, blocks: list[bytes]) -> bytes:
 
 
 def strip_gif_file(source: IO[bytes], target: IO[bytes]) -> bool:
-    return bool(walk_gif_file(source, target))  # None (malformed) or no frame at all
+    try:
+        return bool(walk_gif_file(source, target))  # None (malformed) or no frame at all
+    except TooManyBlocks:
+        return False
 
 
 def strip_gif(data: bytes) -> bytes | None:

@@ -350,3 +350,38 @@ def test_validate_image_refuses_a_40_mp_progressive_jpeg_by_default() -> None:
     error = rejection(io.BytesIO(progressive_jpeg((8000, 5000), subsampling=0)))
 
     assert field_errors(error)["file"][0][1] == "too_costly_to_decode"
+
+
+def empty_chunks_png(count: int) -> bytes:
+    data = image_bytes("PNG", (10, 10))
+    chunk = struct.pack(">I", 0) + b"prVt" + struct.pack(">I", zlib.crc32(b"prVt"))
+    return data[:33] + chunk * count + data[33:]
+
+
+def one_byte_sub_blocks_gif(count: int) -> bytes:
+    data = image_bytes("GIF", (10, 10))
+    table = 3 << ((data[10] & 0x07) + 1) if data[10] & 0x80 else 0
+    start = data.index(b",", 13 + table)
+    return data[:start] + b"!\xfe" + b"\x01x" * count + b"\x00" + data[start:]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(empty_chunks_png(870_000), id="png-of-10-MB-of-empty-chunks"),
+        pytest.param(one_byte_sub_blocks_gif(5_000_000), id="gif-of-10-MB-of-1-byte-sub-blocks"),
+    ],
+)
+def test_validate_image_refuses_a_file_of_too_many_chunks_before_walking_them(data: bytes) -> None:
+    """Pillow reads them one by one in Python (3 s and 1 s for these), and the strippers after it."""
+    started = time.perf_counter()
+    error = rejection(io.BytesIO(data), max_bytes=len(data))
+    elapsed = time.perf_counter() - started
+
+    message = "The image is made of more than 100000 chunks or blocks."
+    assert field_errors(error) == {"file": [(message, "too_many_blocks")]}
+    assert elapsed < 0.5, f"{elapsed:.2f} s"
+
+
+def test_validate_image_accepts_a_png_of_many_chunks_under_the_limit() -> None:
+    assert validate_image(io.BytesIO(empty_chunks_png(99_000)), max_bytes=10**7).width == 10
