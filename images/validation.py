@@ -16,8 +16,8 @@ from images.metadata import (
     MAX_BLOCKS,
     PNG_SIGNATURE,
     TooManyBlocks,
+    check_block_count,
     gif_frame_count,
-    png_chunk_count,
 )
 
 
@@ -90,14 +90,13 @@ def validate_image(
         raise _invalid(field, f"The file is {size} bytes; the limit is {max_bytes} bytes.", "file_too_large")
 
     try:
-        # Chunks and blocks counted first: Pillow reads those before the pixels one by one in Python (3 s for
-        # 10 MB of empty PNG chunks, 1 s for 10 MB of 1-byte GIF sub-blocks).
+        # Chunks, segments and blocks counted first: Pillow reads those before the pixels one by one in Python
+        # (3 s for 10 MB of empty PNG chunks, 1 s for 10 MB of 1-byte GIF sub-blocks), and the strippers after it.
         signature = file.read(len(PNG_SIGNATURE))
         file.seek(0)
         gif_frames = gif_frame_count(file, limit=max_frames) if signature[:6] in GIF_SIGNATURES else None
-        if signature == PNG_SIGNATURE:
-            png_chunk_count(file)
         file.seek(0)
+        check_block_count(file)
         image_format, width, height, frames, whole = _read_header(file, gif_frames=gif_frames)
         if width * height > max_pixels:
             raise _invalid(

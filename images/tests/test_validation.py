@@ -365,11 +365,24 @@ def one_byte_sub_blocks_gif(count: int) -> bytes:
     return data[:start] + b"!\xfe" + b"\x01x" * count + b"\x00" + data[start:]
 
 
+def empty_segments_jpeg(count: int) -> bytes:
+    data = image_bytes("JPEG", (10, 10))
+    return data[:2] + b"\xff\xfe\x00\x02" * count + data[2:]
+
+
+def empty_chunks_webp(count: int) -> bytes:
+    data = image_bytes("WEBP", (10, 10))
+    chunks = data[12:] + b"PRIV\x00\x00\x00\x00" * count
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
+
+
 @pytest.mark.parametrize(
     "data",
     [
         pytest.param(empty_chunks_png(870_000), id="png-of-10-MB-of-empty-chunks"),
         pytest.param(one_byte_sub_blocks_gif(5_000_000), id="gif-of-10-MB-of-1-byte-sub-blocks"),
+        pytest.param(empty_segments_jpeg(2_600_000), id="jpeg-of-10-MB-of-empty-comments"),
+        pytest.param(empty_chunks_webp(1_300_000), id="webp-of-10-MB-of-empty-chunks"),
     ],
 )
 def test_validate_image_refuses_a_file_of_too_many_chunks_before_walking_them(data: bytes) -> None:
