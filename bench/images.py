@@ -1,6 +1,7 @@
 """Image pipeline benchmark: a 12 MP JPEG and a 4 MP PNG through the full upload path (validate, strip,
 renditions, store) against the same bytes PUT raw into the same bucket with boto3, and rendition making
-against libvips alone (`vipsthumbnail` when installed, else libvips's thumbnail operation called directly).
+against libvips alone (`vipsthumbnail` when installed, else libvips's thumbnail operation called directly);
+then the time and memory of the worst images the limits accept (bench/image_cost.py).
 
 Run it with `make bench-images`. Uses SPACES_* when set, else starts a SeaweedFS like the tests do."""
 
@@ -130,6 +131,33 @@ def measure(kind: str, sample: Path, env: dict[str, str]) -> dict:
     return result
 
 
+def worst_accepted_table() -> list[str]:
+    """What the costliest images that the default limits accept cost to validate and process (strip, four
+    renditions, placeholder; storing not included), each in a fresh process: median time, highest peak."""
+    from bench.image_cost import measure_in_subprocess, photo_jpeg, worst_accepted
+
+    samples = {**worst_accepted(), "40 MP photo-like JPEG": photo_jpeg}
+    lines = [
+        f"Worst accepted uploads (default limits; validate + strip + renditions; median time of {RUNS}, "
+        "highest peak = extra resident memory)",
+        "",
+        "| image | bytes | frames | time | peak |",
+        "|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        for label, make in samples.items():
+            path = Path(folder) / "image"
+            path.write_bytes(make())
+            runs = [measure_in_subprocess(str(path)) for _ in range(RUNS)]
+            seconds = statistics.median(run["seconds"] for run in runs)
+            peak = max(run["peak_bytes"] for run in runs)
+            lines.append(
+                f"| {label} | {path.stat().st_size / 1e3:.0f} KB | {runs[0]['frames']} "
+                f"| {seconds * 1000:.0f} ms | {peak / 2**20:.0f} MiB |"
+            )
+    return lines
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     env = dict(os.environ)
@@ -174,6 +202,8 @@ def main() -> None:
         "",
         "renditions ratio = our processing (strip + renditions + placeholder) / libvips making the same renditions;",
         "upload ratio = full upload / (raw PUT of the same objects + libvips renditions).",
+        "",
+        *worst_accepted_table(),
     ]
     report = "\n".join(lines)
     print(report)

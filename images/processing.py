@@ -1,5 +1,9 @@
 """Image processing with libvips: the stored original (upright, metadata stripped but the ICC profile kept),
-WebP renditions at fixed widths (shrink-on-load, never upscaled), and a placeholder for progressive loading."""
+WebP renditions at fixed widths (shrink-on-load, never upscaled), and a placeholder for progressive loading.
+
+Only the first frame of an animation is ever decoded: the stored original keeps the animation (its bytes copied,
+metadata stripped), the renditions and the placeholder are still WebP images of the first frame. What one upload
+costs is then one frame, whatever the number of frames (which validation bounds for the browsers' sake)."""
 
 import base64
 import io
@@ -8,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import pyvips
+from PIL import Image
 
-from images.metadata import strip_jpeg_file, strip_png_file, strip_webp_file
+from images.metadata import strip_gif_file, strip_jpeg_file, strip_png_file, strip_webp_file
 from images.validation import ImageFormat
 
 # No operation cache: a server processes each image once, and cached pixels would stay resident.
@@ -19,6 +24,7 @@ pyvips.cache_set_max(0)
 KEEP_ONLY_ICC = pyvips.enums.ForeignKeep.ICC
 RENDITION_QUALITY = 80
 PLACEHOLDER_WIDTH = 16
+COPY_BYTES = 1024 * 1024
 
 
 # An image as its bytes, or as the path of a file holding them (never decoded or read whole into memory).
@@ -52,6 +58,8 @@ def _stripped_losslessly(source: IO[bytes], target: IO[bytes], image_format: Ima
         return strip_png_file(source, target)
     if image_format.pillow_name == "WEBP":
         return strip_webp_file(source, target)
+    if image_format.pillow_name == "GIF":
+        return strip_gif_file(source, target)
     return False
 
 
@@ -102,6 +110,37 @@ def _reencoded(image: pyvips.Image, image_format: ImageFormat) -> bytes:
     return image.gifsave_buffer(keep=KEEP_ONLY_ICC)
 
 
+def _gif_first_frame(source: ImageSource) -> pyvips.Image | None:
+    """The first frame of a GIF as an sRGB(A) libvips image holding one byte a pixel: Pillow decodes the palette
+    indexes, libvips maps them to colours as it shrinks (lazily, a few lines at a time). libvips's own GIF loader
+    holds the frame as RGBA, 4 bytes a pixel: +216 MB for a 40 MP GIF, about +80 MB this way. None when Pillow gives a
+    frame that is not palette or grey."""
+    with _open_binary(source) as file, Image.open(file, formats=["GIF"]) as frame:
+        frame.load()
+        if frame.mode not in ("P", "L"):
+            return None
+        width, height = frame.size
+        # Copied a megabyte of rows at a time: tobytes() of the whole frame holds it twice more while it joins.
+        pixels = bytearray(width * height)
+        rows = max(1, COPY_BYTES // width)
+        for top in range(0, height, rows):
+            bottom = min(height, top + rows)
+            pixels[top * width : bottom * width] = frame.crop((0, top, width, bottom)).tobytes()
+        indexes = pyvips.Image.new_from_memory(pixels, width, height, 1, "uchar")
+        palette = frame.getpalette("RGB") if frame.mode == "P" else None
+        transparency = frame.info.get("transparency")
+    if not palette:  # grey levels
+        palette = [level for level in range(256) for _ in range(3)]
+    palette = (palette + [0] * 768)[:768]
+    colours = bytearray()
+    for index in range(256):
+        colours += bytes(palette[index * 3 : index * 3 + 3])
+        colours.append(0 if index == transparency else 255)
+    lookup = pyvips.Image.new_from_memory(bytes(colours), 256, 1, 4, "uchar")
+    image = indexes.maplut(lookup).copy(interpretation="srgb")
+    return image if isinstance(transparency, int) else image.extract_band(0, n=3)
+
+
 def _dominant_color(thumbnail: pyvips.Image) -> str:
     image = thumbnail.flatten(background=[255, 255, 255]) if thumbnail.hasalpha() else thumbnail
     image = image.colourspace("srgb")
@@ -139,21 +178,20 @@ def _process(
 def _process_opened(
     opener: _Opener, source: ImageSource, image_format: ImageFormat, *, widths: tuple[int, ...], original: IO[bytes]
 ) -> ProcessedImage:
-    is_gif = image_format.pillow_name == "GIF"
-    # Opening reads only the header; pixels are decoded when an output needs them.
-    image = opener.image(n=-1) if is_gif else opener.image()
+    # Opening reads only the header; pixels are decoded when an output needs them. Never more than the first
+    # frame (libvips's default; n=-1 would decode every frame of an animation).
+    image = opener.image()
     orientation = image.get("orientation") if image.get_typeof("orientation") else 1
     turned = orientation in (5, 6, 7, 8)
-    width, height = (image.height, image.width) if turned else (image.width, image.get_page_height())
+    width, height = (image.height, image.width) if turned else (image.width, image.height)
 
-    stripped = False
-    if not is_gif:
-        with _open_binary(source) as file:
-            stripped = _stripped_losslessly(file, original, image_format, orientation)
+    with _open_binary(source) as file:
+        stripped = _stripped_losslessly(file, original, image_format, orientation)
     if not stripped:
+        # What cannot be stripped losslessly is stored as its first frame, upright, re-encoded.
         original.seek(0)
         original.truncate()
-        original.write(_reencoded(image if is_gif else image.autorot(), image_format))
+        original.write(_reencoded(image.autorot(), image_format))
     processed = ProcessedImage(width=width, height=height)
 
     if not widths:
@@ -161,7 +199,15 @@ def _process_opened(
     sizes = rendition_widths(width, widths)
     # The widest rendition shrinks on load (a JPEG decodes at 1/2, 1/4 or 1/8 scale) and is turned upright;
     # the narrower ones are made from it in memory instead of decoding the original again.
-    widest = opener.thumbnail(sizes[-1]).copy_memory()
+    first_frame = _gif_first_frame(source) if image_format.pillow_name == "GIF" else None
+    if first_frame is not None:
+        # A box shrink by a whole factor first, line by line: thumbnail_image alone buffers far more of the frame.
+        factor = first_frame.width // sizes[-1]
+        if factor >= 2:
+            first_frame = first_frame.shrink(factor, factor)
+        widest = first_frame.thumbnail_image(sizes[-1], height=100_000, size="down").copy_memory()
+    else:
+        widest = opener.thumbnail(sizes[-1]).copy_memory()
     for rendition_width in sizes:
         rendition = widest if rendition_width == sizes[-1] else widest.thumbnail_image(rendition_width, height=100_000)
         processed.renditions[rendition_width] = rendition.webpsave_buffer(Q=RENDITION_QUALITY, keep=KEEP_ONLY_ICC)

@@ -112,6 +112,11 @@ else:
 # Uploads: limits checked before anything is stored.
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
+# An animation: at most this many frames, and frames x canvas pixels at most IMAGE_MAX_TOTAL_PIXELS.
+IMAGE_MAX_FRAMES = env.int("IMAGE_MAX_FRAMES", default=100)
+IMAGE_MAX_TOTAL_PIXELS = env.int("IMAGE_MAX_TOTAL_PIXELS", default=100_000_000)
+# A progressive JPEG or an interlaced PNG is decoded whole: at most this many bytes held at once.
+IMAGE_MAX_DECODE_BYTES = env.int("IMAGE_MAX_DECODE_BYTES", default=100_000_000)
 PRODUCT_IMAGE_LIMIT = env.int("PRODUCT_IMAGE_LIMIT", default=20)
 # WebP renditions made of every product image (never wider than the original).
 IMAGE_RENDITION_WIDTHS = [

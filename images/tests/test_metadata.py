@@ -1,14 +1,18 @@
-"""The lossless metadata strippers: which JPEG segments, PNG chunks and WebP chunks are kept or dropped, that
-the pixels are untouched, and that input they cannot strip safely gives None."""
+"""The lossless metadata strippers: which JPEG segments, PNG chunks, WebP chunks and GIF blocks are kept or
+dropped (an allow-list: private and C2PA ones too), that the pixels are untouched, and that input they cannot
+strip safely gives None."""
 
 import io
 import struct
 import zlib
+from typing import Any
 
 import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
-from images.metadata import strip_jpeg, strip_png, strip_webp
+from images.metadata import gif_frame_count, strip_gif, strip_jpeg, strip_png, strip_webp
+from images.tests.bombs import animated_gif, animated_png
+from images.tests.private import PRIVATE, SECRETS, private_gif, private_jpeg, private_png, private_webp
 
 ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 SERIAL = b"SN-0042"
@@ -248,3 +252,116 @@ def test_strip_webp_leaves_a_webp_without_metadata_byte_for_byte() -> None:
 )
 def test_strip_webp_of_malformed_input_is_none(data: bytes) -> None:
     assert strip_webp(data) is None
+
+
+# Allow-lists: whatever is not needed to render goes, known or not.
+
+
+@pytest.mark.parametrize(
+    ("fmt", "make"),
+    [
+        *((fmt, make) for fmt, make in PRIVATE.items()),
+        ("WEBP", lambda: private_webp(animated=True)),
+    ],
+)
+def test_every_format_drops_private_chunks_and_c2pa_and_keeps_every_frame(fmt: str, make: Any) -> None:
+    data = make()
+    assert all(secret in data for secret in SECRETS)
+    strip = {"JPEG": lambda data: strip_jpeg(data, orientation=1), "PNG": strip_png, "WEBP": strip_webp}.get(
+        fmt, strip_gif
+    )
+
+    stripped = strip(data)
+
+    assert stripped is not None
+    assert [secret in stripped for secret in SECRETS] == [False, False, False]
+    with Image.open(io.BytesIO(data)) as before, Image.open(io.BytesIO(stripped)) as after:
+        assert (after.format, getattr(after, "n_frames", 1)) == (fmt, getattr(before, "n_frames", 1))
+        for frame in range(getattr(before, "n_frames", 1)):
+            before.seek(frame)
+            after.seek(frame)
+            assert after.convert("RGBA").tobytes() == before.convert("RGBA").tobytes()
+
+
+def test_strip_png_keeps_only_the_allowed_chunks() -> None:
+    stripped = strip_png(private_png())
+
+    assert stripped is not None
+    assert png_chunks(stripped) == [b"IHDR", b"IDAT", b"IEND"]
+
+
+def test_strip_png_keeps_the_animation_chunks() -> None:
+    data = animated_png(3, (8, 4))
+
+    assert strip_png(data) == data
+
+
+def test_strip_png_refuses_an_apng_with_more_frames_than_its_actl_declares() -> None:
+    """The frame limits are checked against acTL: a file that lies about it is stored as a still instead."""
+    data = animated_png(3, (8, 4))
+    lying = data.replace(b"acTL\x00\x00\x00\x03", b"acTL\x00\x00\x00\x01", 1)
+    crc_at = lying.index(b"acTL") + 12
+    lying = lying[:crc_at] + struct.pack(">I", zlib.crc32(lying[crc_at - 12 : crc_at])) + lying[crc_at + 4 :]
+
+    assert strip_png(lying) is None
+
+
+def test_strip_jpeg_drops_the_jfif_thumbnail_and_keeps_its_header() -> None:
+    stripped = strip_jpeg(private_jpeg(), orientation=1)
+
+    assert stripped is not None
+    assert [marker for marker, _ in jpeg_markers(stripped) if 0xE0 <= marker <= 0xEF] == [0xE0]
+    assert stripped[2:20] == b"\xff\xe0\x00\x10JFIF\x00\x01\x02\x00\x00\x01\x00\x01\x00\x00"
+
+
+def test_strip_webp_rewrites_a_frame_without_its_unknown_chunks() -> None:
+    stripped = strip_webp(private_webp(animated=True))
+
+    assert stripped is not None
+    assert webp_chunks(stripped) == [b"VP8X", b"ANIM", b"ANMF", b"ANMF"]
+    assert struct.unpack("<I", stripped[4:8])[0] == len(stripped) - 8
+
+
+def test_strip_gif_keeps_the_loop_count_and_the_frame_timing() -> None:
+    stripped = strip_gif(private_gif())
+
+    assert stripped is not None
+    assert stripped.endswith(b"\x00;")
+    with Image.open(io.BytesIO(stripped)) as image:
+        assert (image.n_frames, image.info["loop"], image.info["duration"], "comment" in image.info) == (
+            2,
+            0,
+            80,
+            False,
+        )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"GIF89a", id="cut-in-the-header"),
+        pytest.param(private_gif()[:100], id="cut-in-the-frames"),
+        pytest.param(private_gif().replace(b"!\xfe", b"!\xfe\xff", 1), id="sub-block-longer-than-the-file"),
+        pytest.param(b"GIF89a\x01\x00\x01\x00\x00\x00\x00?", id="no-frame"),
+    ],
+)
+def test_strip_gif_of_malformed_input_is_none(data: bytes) -> None:
+    assert strip_gif(data) is None
+
+
+def test_strip_gif_ends_where_a_browser_stops_reading() -> None:
+    """A GIF without its trailer, or with a stray byte between blocks, shows the frames before it."""
+    data = animated_gif(3, (4, 4))
+    two_frames = animated_gif(2, (4, 4))
+
+    assert (strip_gif(data[:-1]), strip_gif(two_frames[:-1] + b"\x00" + data[len(two_frames) - 1 :])) == (
+        data,
+        two_frames,
+    )
+
+
+def test_gif_frame_count_stops_past_its_limit() -> None:
+    data = animated_gif(50, (4, 4))
+
+    assert (gif_frame_count(io.BytesIO(data), limit=100), gif_frame_count(io.BytesIO(data), limit=9)) == (50, 10)

@@ -144,3 +144,22 @@ def test_the_placeholder_is_a_tiny_webp_data_uri() -> None:
     tiny = base64.b64decode(processed.placeholder.removeprefix(prefix))
     assert decoded(tiny) == ("WEBP", (PLACEHOLDER_WIDTH, 8))
     assert len(processed.placeholder) < 200
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_an_animation_keeps_its_frames_in_the_original_and_its_renditions_show_the_first(fmt: str) -> None:
+    colours = ((220, 20, 20), (20, 220, 20), (20, 20, 220))
+    frames = [Image.new("RGB", (120, 80), colour) for colour in colours]
+    buffer = io.BytesIO()
+    lossless = {"lossless": True} if fmt == "WEBP" else {}
+    frames[0].save(buffer, format=fmt, save_all=True, append_images=frames[1:], duration=100, loop=0, **lossless)
+    data = buffer.getvalue()
+
+    processed = process_image(data, ALLOWED_FORMATS[fmt], widths=(100,))
+
+    assert processed.original == data  # stripped losslessly: nothing to strip, byte for byte
+    with Image.open(io.BytesIO(processed.renditions[100])) as rendition:
+        assert (rendition.format, getattr(rendition, "n_frames", 1)) == ("WEBP", 1)
+        red, green, blue = rendition.convert("RGB").getpixel((50, 30))
+        assert (red > 200, green < 60, blue < 60) == (True, True, True)
+    assert processed.dominant_color == "#dc1414"

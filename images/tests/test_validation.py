@@ -2,6 +2,7 @@
 
 import io
 import struct
+import time
 import zlib
 
 import pytest
@@ -9,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from PIL import Image
 
+from bench.image_cost import interlaced_png
 from conftest import image_bytes
+from images.tests.bombs import animated_gif, animated_png, animated_webp
 from images.validation import ALLOWED_FORMATS, ValidatedImage, validate_image
 
 NOT_SUPPORTED = "The file is not a supported image: upload a JPEG, PNG, WebP or GIF."
@@ -208,3 +211,190 @@ def test_validate_image_names_the_field_it_is_given() -> None:
     error = rejection(io.BytesIO(b""), field="image")
 
     assert field_errors(error) == {"image": [("The file is empty.", "empty")]}
+
+
+# Animations: frames and frames x pixels, from the headers.
+
+TOTAL_300_OVER_299 = "The image has 3 frames of 10x10 (300 pixels in all); the limit is 299 pixels in all frames."
+ANIMATIONS = {"GIF": animated_gif, "PNG": animated_png, "WEBP": animated_webp}
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_validate_image_counts_the_frames_of_an_animation(fmt: str) -> None:
+    validated = validate_image(io.BytesIO(ANIMATIONS[fmt](7, (20, 10))))
+
+    assert (validated.format.pillow_name, validated.width, validated.height, validated.frames) == (fmt, 20, 10, 7)
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_validate_image_refuses_more_frames_than_the_limit(fmt: str) -> None:
+    error = rejection(io.BytesIO(ANIMATIONS[fmt](6, (4, 4))), max_frames=5)
+
+    assert field_errors(error) == {"file": [("The image has more than 5 frames; the limit is 5.", "too_many_frames")]}
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_validate_image_accepts_exactly_the_frame_limit(fmt: str) -> None:
+    assert validate_image(io.BytesIO(ANIMATIONS[fmt](5, (4, 4))), max_frames=5).frames == 5
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_validate_image_refuses_more_pixels_in_all_frames_than_the_limit(fmt: str) -> None:
+    error = rejection(io.BytesIO(ANIMATIONS[fmt](4, (20, 10))), max_total_pixels=799)
+
+    message = "The image has 4 frames of 20x10 (800 pixels in all); the limit is 799 pixels in all frames."
+    assert field_errors(error) == {"file": [(message, "too_many_pixels_in_total")]}
+    assert validate_image(io.BytesIO(ANIMATIONS[fmt](4, (20, 10))), max_total_pixels=800).frames == 4
+
+
+def test_validate_image_reads_its_frame_limits_from_settings() -> None:
+    data = animated_gif(3, (10, 10))
+
+    with override_settings(IMAGE_MAX_FRAMES=2):
+        too_many = rejection(io.BytesIO(data))
+    with override_settings(IMAGE_MAX_TOTAL_PIXELS=299):
+        too_large = rejection(io.BytesIO(data))
+
+    assert (field_errors(too_many), field_errors(too_large)) == (
+        {"file": [("The image has more than 2 frames; the limit is 2.", "too_many_frames")]},
+        {"file": [(TOTAL_300_OVER_299, "too_many_pixels_in_total")]},
+    )
+
+
+def test_validate_image_refuses_a_gif_of_a_million_tiny_frames_without_walking_them_all() -> None:
+    """Pillow's n_frames walks every frame in Python (seconds for a few MB of 1x1 frames); ours stops past the
+    limit."""
+    data = animated_gif(1_000_000, (1, 1))
+    assert len(data) < 30_000_000
+
+    started = time.perf_counter()
+    error = rejection(io.BytesIO(data), max_bytes=len(data))
+    elapsed = time.perf_counter() - started
+
+    assert field_errors(error) == {
+        "file": [("The image has more than 100 frames; the limit is 100.", "too_many_frames")]
+    }
+    assert elapsed < 0.5, f"{elapsed:.2f} s"
+
+
+def test_validate_image_refuses_a_gif_cut_between_its_frames() -> None:
+    data = animated_gif(3, (10, 10))
+
+    error = rejection(io.BytesIO(data[:-20]))
+
+    assert field_errors(error) == {"file": [(DAMAGED, "corrupt_image")]}
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_validate_image_refuses_damaged_pixel_data_after_a_good_header(fmt: str) -> None:
+    data = image_bytes(fmt, (300, 200), **({"lossless": True} if fmt == "WEBP" else {"compress_level": 0}))
+    damaged = data[: len(data) // 2] + bytes(len(data) // 2) + data[len(data) // 2 + len(data) // 2 :]
+
+    error = rejection(io.BytesIO(damaged))
+
+    assert field_errors(error) == {"file": [(DAMAGED, "corrupt_image")]}
+
+
+# Images decoded whole: a progressive JPEG's coefficients, an interlaced PNG's pixels.
+
+
+def progressive_jpeg(size: tuple[int, int], **save: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 200, 30)).save(buffer, format="JPEG", progressive=True, **save)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("subsampling", "decoded"),
+    [(0, 3 * 100 * 50 * 128), (2, (100 * 50 + 2 * 50 * 25) * 128)],  # 4:4:4, 4:2:0 (blocks of 8x8 x 128 bytes)
+)
+def test_validate_image_refuses_a_progressive_jpeg_whose_coefficients_pass_the_limit(
+    subsampling: int, decoded: int
+) -> None:
+    data = progressive_jpeg((800, 400), subsampling=subsampling)
+
+    error = rejection(io.BytesIO(data), max_decode_bytes=decoded - 1)
+
+    message = (
+        f"As a progressive JPEG, the image must be decoded whole: {decoded} bytes; the limit is {decoded - 1} bytes. "
+        "Save it as a baseline JPEG or a non-interlaced PNG, or smaller."
+    )
+    assert field_errors(error) == {"file": [(message, "too_costly_to_decode")]}
+    assert validate_image(io.BytesIO(data), max_decode_bytes=decoded).width == 800
+
+
+def test_validate_image_lets_a_baseline_jpeg_and_a_png_that_stream_pass_any_decode_limit() -> None:
+    for data in (image_bytes("JPEG", (800, 400)), image_bytes("PNG", (800, 400))):
+        assert validate_image(io.BytesIO(data), max_decode_bytes=1).width == 800
+
+
+@pytest.mark.parametrize(("bands", "depth", "decoded"), [(3, 8, 300 * 200 * 3), (4, 16, 300 * 200 * 8)])
+def test_validate_image_refuses_an_interlaced_png_whose_pixels_pass_the_limit(
+    bands: int, depth: int, decoded: int
+) -> None:
+    data = interlaced_png((300, 200), bands=bands, depth=depth)
+
+    with override_settings(IMAGE_MAX_DECODE_BYTES=decoded - 1):
+        error = rejection(io.BytesIO(data))
+
+    message = (
+        f"As an interlaced PNG, the image must be decoded whole: {decoded} bytes; the limit is {decoded - 1} bytes. "
+        "Save it as a baseline JPEG or a non-interlaced PNG, or smaller."
+    )
+    assert field_errors(error) == {"file": [(message, "too_costly_to_decode")]}
+    assert validate_image(io.BytesIO(data), max_decode_bytes=decoded).height == 200
+
+
+def test_validate_image_refuses_a_40_mp_progressive_jpeg_by_default() -> None:
+    """+259 MiB to decode, once to check it and once for its renditions (6 bytes a pixel, whatever the scale)."""
+    error = rejection(io.BytesIO(progressive_jpeg((8000, 5000), subsampling=0)))
+
+    assert field_errors(error)["file"][0][1] == "too_costly_to_decode"
+
+
+def empty_chunks_png(count: int) -> bytes:
+    data = image_bytes("PNG", (10, 10))
+    chunk = struct.pack(">I", 0) + b"prVt" + struct.pack(">I", zlib.crc32(b"prVt"))
+    return data[:33] + chunk * count + data[33:]
+
+
+def one_byte_sub_blocks_gif(count: int) -> bytes:
+    data = image_bytes("GIF", (10, 10))
+    table = 3 << ((data[10] & 0x07) + 1) if data[10] & 0x80 else 0
+    start = data.index(b",", 13 + table)
+    return data[:start] + b"!\xfe" + b"\x01x" * count + b"\x00" + data[start:]
+
+
+def empty_segments_jpeg(count: int) -> bytes:
+    data = image_bytes("JPEG", (10, 10))
+    return data[:2] + b"\xff\xfe\x00\x02" * count + data[2:]
+
+
+def empty_chunks_webp(count: int) -> bytes:
+    data = image_bytes("WEBP", (10, 10))
+    chunks = data[12:] + b"PRIV\x00\x00\x00\x00" * count
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(empty_chunks_png(870_000), id="png-of-10-MB-of-empty-chunks"),
+        pytest.param(one_byte_sub_blocks_gif(5_000_000), id="gif-of-10-MB-of-1-byte-sub-blocks"),
+        pytest.param(empty_segments_jpeg(2_600_000), id="jpeg-of-10-MB-of-empty-comments"),
+        pytest.param(empty_chunks_webp(1_300_000), id="webp-of-10-MB-of-empty-chunks"),
+    ],
+)
+def test_validate_image_refuses_a_file_of_too_many_chunks_before_walking_them(data: bytes) -> None:
+    """Pillow reads them one by one in Python (3 s and 1 s for these), and the strippers after it."""
+    started = time.perf_counter()
+    error = rejection(io.BytesIO(data), max_bytes=len(data))
+    elapsed = time.perf_counter() - started
+
+    message = "The image is made of more than 100000 chunks or blocks."
+    assert field_errors(error) == {"file": [(message, "too_many_blocks")]}
+    assert elapsed < 0.5, f"{elapsed:.2f} s"
+
+
+def test_validate_image_accepts_a_png_of_many_chunks_under_the_limit() -> None:
+    assert validate_image(io.BytesIO(empty_chunks_png(99_000)), max_bytes=10**7).width == 10
