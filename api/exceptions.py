@@ -68,6 +68,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: a URL that matches no route (or an Http404 outside DRF's views), as DRF's views answer it."""
+    return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: a PermissionDenied outside DRF's views (a middleware), as DRF's views answer it."""
+    return JsonResponse({"detail": str(exceptions.PermissionDenied.default_detail)}, status=403)
+
+
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """handler500: an error outside DRF's views (a middleware, a plain Django view). A database that cannot be
     reached is a 503 there too; anything else is DRF's `{"error": "Server Error (500)"}`."""

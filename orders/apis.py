@@ -26,6 +26,7 @@ from shops import selectors as shop_selectors
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ADDRESS_MAX_FIELDS = 20
+MAX_ID = 2**63 - 1  # bigint, the type of every primary key
 
 
 class Conflict(exceptions.APIException):
@@ -37,7 +38,10 @@ class Conflict(exceptions.APIException):
 @extend_schema_field(
     {
         "type": "object",
-        "properties": {"variant_type_id": {"type": "integer"}, "variant_option_id": {"type": "integer"}},
+        "properties": {
+            "variant_type_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "variant_option_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        },
         "description": "Also spelled {type_id, option_id} or {variant_type, variant_option}.",
     }
 )
@@ -49,7 +53,7 @@ class VariantChoiceField(serializers.Field):
     OPTION_KEYS = ("variant_option_id", "option_id", "variant_option")
     default_error_messages = {
         "invalid": "Expected an object with variant_type_id and variant_option_id.",
-        "not_an_id": "{key} must be a positive integer.",
+        "not_an_id": "{name} must be a positive integer.",
     }
 
     def _id(self, data: dict[str, Any], keys: tuple[str, ...]) -> int:
@@ -57,11 +61,12 @@ class VariantChoiceField(serializers.Field):
         if key is None:
             self.fail("invalid")
         value = data[key]
-        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
-            self.fail("not_an_id", key=key)
-        if int(value) < 1:
-            self.fail("not_an_id", key=key)
-        return int(value)
+        # ASCII digits only: str.isdigit() also takes "²" (which int() refuses) and other scripts' digits.
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+            self.fail("not_an_id", name=key)
+        return value
 
     def to_internal_value(self, data: Any) -> tuple[int, int]:
         if not isinstance(data, dict):

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "api.middleware.RejectNullCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -116,6 +117,11 @@ IMAGE_RENDITION_WIDTHS = [
 STALE_UPLOAD_MINUTES = env.int("STALE_UPLOAD_MINUTES", default=60)
 # How long a presigned direct upload stays valid.
 DIRECT_UPLOAD_EXPIRY_SECONDS = env.int("DIRECT_UPLOAD_EXPIRY_SECONDS", default=600)
+# Reservations (upload-url) not yet completed nor expired, per user and per product: each is a row and a key.
+DIRECT_UPLOAD_MAX_PER_USER = env.int("DIRECT_UPLOAD_MAX_PER_USER", default=20)
+DIRECT_UPLOAD_MAX_PER_PRODUCT = env.int("DIRECT_UPLOAD_MAX_PER_PRODUCT", default=5)
+# Request bodies: JSON nested deeper than this is refused by the parser (our bodies need 4 levels).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 
 # Cache: shared by every worker and instance, so throttles count across them.
 if env.str("REDIS_URL", default=""):
@@ -152,7 +158,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
