@@ -43,7 +43,9 @@ ERROR_DESCRIPTIONS = {
     "401": "Not logged in, or the token is invalid or expired.",
     "403": "Refused (e.g. the CSRF check of cookie authentication).",
     "404": "Not found, or not yours.",
+    "409": "Conflict (e.g. an Idempotency-Key already used for another cart).",
     "415": "Unsupported body content type.",
+    "422": "An Idempotency-Key already used with a different body.",
     "429": "Throttled: see Retry-After.",
     "503": "The database or the image storage is unavailable: retry after Retry-After seconds.",
 }

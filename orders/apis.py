@@ -35,6 +35,17 @@ class Conflict(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+class IdempotencyKeyMismatch(exceptions.APIException):
+    """The IETF idempotency-key draft's answer to a key reused with another payload: 422."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = (
+        "This Idempotency-Key was already used for this cart's checkout with a different body. "
+        "Retry with the same body to get that order, or use a new key."
+    )
+    default_code = "idempotency_key_mismatch"
+
+
 @extend_schema_field(
     {
         "type": "object",
@@ -183,10 +194,11 @@ class CartCheckoutApi(CartApi):
                 str,
                 OpenApiParameter.HEADER,
                 description="A retry with the same key returns the same order (same 201 body, with "
-                "`Idempotent-Replayed: true`), never a second order. Also accepted as `idempotency_key` in the body.",
+                "`Idempotent-Replayed: true`), never a second order; the same key with a different body is a 422. "
+                "Also accepted as `idempotency_key` in the body.",
             )
         ],
-        responses={201: OrderDetailSerializer, 400: None, 404: None, 409: None, 429: None},
+        responses={201: OrderDetailSerializer, 400: None, 404: None, 409: None, 422: None, 429: None},
     )
     def post(self, request: Request, token: str) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -201,6 +213,8 @@ class CartCheckoutApi(CartApi):
             result = checkout_services.cart_checkout(token=token, **values)
         except checkout_services.IdempotencyKeyConflict:
             raise Conflict() from None
+        except checkout_services.IdempotencyKeyMismatch:
+            raise IdempotencyKeyMismatch() from None
         order = selectors.order_get(order_id=result.order.id)
         return Response(
             OrderDetailSerializer(order, context={"request": request}).data,
