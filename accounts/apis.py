@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.serializers import UserSerializer
-from accounts.throttles import LoginClientThrottle, LoginIdentifierThrottle, RegisterThrottle
+from accounts.throttles import LoginClientThrottle, LoginIdentifierThrottle, NameProbeThrottle, RegisterThrottle
 
 COOKIE_HELP = (
     "true: also set the token in the httpOnly auth cookie and leave it out of the body "
@@ -133,6 +133,7 @@ class LogoutAllApi(APIView):
 
 class MeApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [NameProbeThrottle]  # a taken username or email is told here too
 
     class MeInputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150, required=False)

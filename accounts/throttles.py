@@ -41,3 +41,14 @@ class RegisterThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class NameProbeThrottle(RegisterThrottle):
+    """A change of username or email (PATCH auth/me/) tells whether the name is taken, as registering does:
+    counted in the register budget of the client address, so that an account cannot probe names unthrottled."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        data = request.data if hasattr(request.data, "keys") else {}
+        if request.method not in ("PATCH", "PUT") or not {"username", "email"} & set(data.keys()):
+            return True
+        return super().allow_request(request, view)
