@@ -86,3 +86,35 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
                     response["content"] = error_content
                     response["description"] = response.get("description") or ERROR_DESCRIPTIONS.get(code, "")
     return result
+
+
+# Fields of a product body that exclude each other (the serializer refuses a body that has both of a pair).
+PRODUCT_EXCLUSIVE_PAIRS = [
+    ["price", "base_price"],
+    ["price", "discounted_price"],
+    ["compare_at_price", "base_price"],
+    ["compare_at_price", "discounted_price"],
+    ["category", "category_id"],
+]
+COLOR_HEX_PATTERN = "^(#[0-9a-fA-F]{6})?$"
+
+
+def express_product_rules(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the product body's rules that a serializer field cannot state, so
+    that clients (and the fuzzing) can send a valid product. A create needs `price` or `base_price`; the two
+    ways of giving prices (and a category's name or id) exclude each other; `color_hex` is #rrggbb."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in ("ProductInputRequest", "PatchedProductInputRequest"):
+        if name in schemas:
+            schemas[name]["not"] = {"anyOf": [{"required": pair} for pair in PRODUCT_EXCLUSIVE_PAIRS]}
+    option = schemas.get("VariantOptionInputRequest", {}).get("properties", {})
+    if "color_hex" in option:
+        option["color_hex"]["pattern"] = COLOR_HEX_PATTERN
+    create = result.get("paths", {}).get("/api/v1/shops/{shop_id}/products/", {}).get("post")
+    if create:
+        for content in create["requestBody"]["content"].values():
+            content["schema"] = {
+                "allOf": [content["schema"]],
+                "anyOf": [{"required": ["price"]}, {"required": ["base_price"]}],
+            }
+    return result
