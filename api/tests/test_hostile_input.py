@@ -220,3 +220,15 @@ def test_a_variant_option_id_that_is_not_an_id_is_a_400(world: World, option_id:
 @pytest.mark.parametrize("path", ["/api/v1/nope/", "/nope", "/api/v1/shops/slug/a b/", "/api/v1/shops/1/products/x/"])
 def test_a_url_that_matches_no_route_is_a_json_404(client: APIClient, path: str) -> None:
     assert _json_error(client.get(path), 404) == {"detail": "Not found."}
+
+
+def test_a_json_body_beyond_the_upload_limit_is_a_413(world: World, client: APIClient, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    before = all_rows()
+    body = json.dumps({"name": "Mug", "price": "1.00", "long_description": "x" * 1000})
+    response = client.post(f"/api/v1/shops/{world.shop.id}/products/", data=body, content_type="application/json")
+    assert _json_error(response, 413) == {"detail": "The request body may have at most 1000 bytes."}
+    assert all_rows() == before
+    small = json.dumps({"name": "Mug", "price": "1.00", "long_description": "x" * 900})
+    response = client.post(f"/api/v1/shops/{world.shop.id}/products/", data=small, content_type="application/json")
+    assert response.status_code == 201
