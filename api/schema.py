@@ -118,3 +118,50 @@ def express_product_rules(result: dict[str, Any], generator: Any, request: Any, 
                 "anyOf": [{"required": ["price"]}, {"required": ["base_price"]}],
             }
     return result
+
+
+SHOP = "/api/v1/shops/{shop_id}/"
+PRODUCT = "/api/v1/shops/{shop_id}/products/{product_id}/"
+CART = "/api/v1/shops/carts/{token}/"
+# (source path, method, status) -> links to the operations that take what it made: the stateful fuzzing follows
+# them (create a product, then read, change, upload to and delete it; add to a cart, then read and check it out).
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, str]]]] = {
+    ("/api/v1/shops/", "post", "201"): {
+        f"Shop{verb.title()}": (SHOP, verb, {"shop_id": "$response.body#/id"}) for verb in ("get", "patch", "delete")
+    }
+    | {"ShopProductCreate": ("/api/v1/shops/{shop_id}/products/", "post", {"shop_id": "$response.body#/id"})},
+    ("/api/v1/shops/{shop_id}/products/", "post", "201"): {
+        f"Product{verb.title()}": (
+            PRODUCT + suffix,
+            verb,
+            {"shop_id": "$request.path.shop_id", "product_id": "$response.body#/id"},
+        )
+        for verb, suffix in (("get", ""), ("patch", ""), ("put", ""), ("delete", ""))
+    }
+    | {
+        "ProductUploadUrl": (
+            PRODUCT + "images/upload-url/",
+            "post",
+            {"shop_id": "$request.path.shop_id", "product_id": "$response.body#/id"},
+        )
+    },
+    ("/api/v1/shops/slug/{shop_slug}/cart/items/", "post", "201"): {
+        "CartGet": (CART, "get", {"token": "$response.body#/token"}),
+        "CartCheckout": (CART + "checkout/", "post", {"token": "$response.body#/token"}),
+    },
+}
+
+
+def add_links(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: OpenAPI links between the operations in LINKS."""
+    paths = result.get("paths", {})
+    for (path, method, code), links in LINKS.items():
+        response = paths.get(path, {}).get(method, {}).get("responses", {}).get(code)
+        if response is None:
+            continue
+        response["links"] = {
+            name: {"operationId": paths[target][verb]["operationId"], "parameters": parameters}
+            for name, (target, verb, parameters) in links.items()
+            if verb in paths.get(target, {})
+        }
+    return result

@@ -78,3 +78,50 @@ def test_fuzzed_product_creates_mostly_succeed(transactional_db: Any, live_serve
     call()
     assert set(statuses) <= {201, 400}
     assert statuses.count(201) >= 10, statuses
+
+
+# What a created object's id is called in the paths that name it, by the collection that created it.
+CREATED_PARAMETER = {
+    "/api/v1/shops/": ("shop_id", "id"),
+    "/api/v1/shops/{shop_id}/products/": ("product_id", "id"),
+    "/api/v1/shops/slug/{shop_slug}/cart/items/": ("token", "token"),
+}
+
+
+def test_stateful_sequences_along_the_schema_links(
+    transactional_db: Any, live_server: Any, world: World, request: Any
+) -> None:
+    """Sequences of calls that follow the schema's OpenAPI links (create a product, then change, upload to and
+    delete it; add to a cart, then check it out): no 5xx, every response as the schema declares. A path parameter
+    that names no object of the owner (a made-up id) is pinned to the world's, one that a call made is kept."""
+    known: dict[str, set[Any]] = {name: {value} for name, value in world.path_values.items()}
+    scale = request.config.getoption("fuzz_scale", default=1)
+
+    class Workflow(SCHEMA.as_state_machine()):  # type: ignore[misc]  # a class made at run time
+        def before_call(self, case: Any) -> None:
+            for name, value in (case.path_parameters or {}).items():
+                if name in known and value not in known[name]:
+                    case.path_parameters[name] = world.path_values[name]
+
+        def after_call(self, response: Any, case: Any) -> None:
+            made = CREATED_PARAMETER.get(case.operation.path)
+            if made and case.method == "POST" and response.status_code == 201:
+                name, field = made
+                known[name].add(response.json()[field])
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": live_server.url, "headers": world.headers, "timeout": 30}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=10 * scale,
+            stateful_step_count=8,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

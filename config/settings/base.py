@@ -197,6 +197,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.document_error_responses",
         "api.schema.express_product_rules",
+        "api.schema.add_links",
     ],
 }
 
