@@ -6,12 +6,13 @@ Bounded: a few examples per operation and mode (times `--fuzz-scale`, 5 in `make
 example database. The product body's rules are in the schema (api/schema.py), so most fuzzed creates succeed and
 the fuzz reaches the create path."""
 
+import contextlib
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -88,14 +89,12 @@ CREATED_PARAMETER = {
 }
 
 
-def test_stateful_sequences_along_the_schema_links(
-    transactional_db: Any, live_server: Any, world: World, request: Any
-) -> None:
+def test_stateful_sequences_along_the_schema_links(transactional_db: Any, live_server: Any, world: World) -> None:
     """Sequences of calls that follow the schema's OpenAPI links (create a product, then change, upload to and
     delete it; add to a cart, then check it out): no 5xx, every response as the schema declares. A path parameter
     that names no object of the owner (a made-up id) is pinned to the world's, one that a call made is kept."""
     known: dict[str, set[Any]] = {name: {value} for name, value in world.path_values.items()}
-    scale = request.config.getoption("fuzz_scale", default=1)
+    calls: list[int] = []
 
     class Workflow(SCHEMA.as_state_machine()):  # type: ignore[misc]  # a class made at run time
         def before_call(self, case: Any) -> None:
@@ -104,6 +103,7 @@ def test_stateful_sequences_along_the_schema_links(
                     case.path_parameters[name] = world.path_values[name]
 
         def after_call(self, response: Any, case: Any) -> None:
+            calls.append(response.status_code)
             made = CREATED_PARAMETER.get(case.operation.path)
             if made and case.method == "POST" and response.status_code == 201:
                 name, field = made
@@ -115,13 +115,20 @@ def test_stateful_sequences_along_the_schema_links(
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
             case.validate_response(response, checks=CHECKS)
 
-    Workflow.run(
-        settings=settings(
-            max_examples=10 * scale,
-            stateful_step_count=8,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
+    # The server's state carries over from one sequence to the next (a slug taken, a product deleted), so the
+    # same choices can lead to other rules; Hypothesis then stops generating (FlakyStrategyDefinition). Not a
+    # fault of the API: a failed check raises its own error, and the count below keeps an early stop from passing
+    # for a run. For the same reason more examples add little (`--fuzz-scale` leaves this test alone).
+    with contextlib.suppress(FlakyStrategyDefinition):
+        Workflow.run(
+            settings=settings(
+                max_examples=10,
+                stateful_step_count=8,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
         )
-    )
+    assert len(calls) >= 40, calls  # 80 on this schema

@@ -232,3 +232,18 @@ def test_a_json_body_beyond_the_upload_limit_is_a_413(world: World, client: APIC
     small = json.dumps({"name": "Mug", "price": "1.00", "long_description": "x" * 900})
     response = client.post(f"/api/v1/shops/{world.shop.id}/products/", data=small, content_type="application/json")
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("option_id", ["²", "\u0661", HUGE, "99999999999999999999"])
+def test_an_inventory_item_option_id_that_is_not_an_id_is_a_400(
+    world: World, client: APIClient, option_id: Any
+) -> None:
+    before = all_rows()
+    body = {
+        "variant_types": [{"name": "Size", "options": [{"name": "S"}]}],
+        "inventory_items": [{"sku": "S-1", "options": [{"variant_type": "Size", "variant_option_id": option_id}]}],
+    }
+    response = client.patch(f"/api/v1/shops/{world.shop.id}/products/{world.product.id}/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/json"
+    assert all_rows() == before

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from shops.models import Product, ProductStatus, StockStatus, VariantInputType
 from shops.services.variants import MAX_INVENTORY_ITEMS, MAX_OPTIONS_PER_TYPE, MAX_VARIANT_TYPES
 
+MAX_ID = 2**63 - 1  # bigint, the type of every primary key
 MONEY_INPUT = {"max_digits": 12, "decimal_places": 3, "min_value": Decimal(0)}
 # Non-negative, 1 to 9 digits, at most 3 decimals (and no more than the shop currency's: 2 for USD, 0 for JPY).
 MONEY_SCHEMA = {
@@ -95,15 +96,15 @@ class IdOrName(serializers.Field):
         return value
 
 
-ID_OR_NAME = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}]}
+ID_OR_NAME = {"oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "string", "minLength": 1}]}
 
 
 @extend_schema_field(
     {
         "type": "object",
         "properties": {
-            "variant_type_id": {"type": "integer", "minimum": 1},
-            "variant_option_id": {"type": "integer", "minimum": 1},
+            "variant_type_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "variant_option_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             "variant_type": {**ID_OR_NAME, "description": "An id, or the name of a type in the same payload."},
             "variant_option": {**ID_OR_NAME, "description": "An id, or the name of an option in the same payload."},
         },
@@ -128,9 +129,12 @@ class InventoryOptionInputField(serializers.Field):
             given = [name for name in names if data.get(name) is not None]
             parsed[target] = IdOrName().to_internal_value(data[given[0]]) if given else None
             if parsed[target] is not None and given[0].endswith("_id") and not isinstance(parsed[target], int):
-                if not str(parsed[target]).isdigit():
+                # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+                if not (str(parsed[target]).isascii() and str(parsed[target]).isdigit()):
                     raise serializers.ValidationError({given[0]: "A valid integer is required."})
                 parsed[target] = int(str(parsed[target]))
+            if isinstance(parsed[target], int) and not 1 <= parsed[target] <= MAX_ID:
+                raise serializers.ValidationError({given[0]: f"Ensure this value is between 1 and {MAX_ID}."})
         return parsed
 
     def to_representation(self, value: Any) -> Any:
