@@ -40,10 +40,12 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Load, faults and several instances (a few minutes): gunicorn with the production settings on a PostgreSQL and a
-# SeaweedFS of their own, which the tests stop and restart. Loopback only; every wait is bounded.
+# SeaweedFS of their own, which the tests stop and restart. Loopback only; every wait is bounded. Then the schema
+# fuzzing with five times the examples of `make test`.
 test-long: $(INSTALLED)
 	$(BIN)/pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning \
 	  --confcutdir=tests/load tests/load $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider api/tests/test_fuzz.py --fuzz-scale=5
 
 # `manage.py check --deploy` with production settings and placeholder production values.
 check-deploy: $(INSTALLED)

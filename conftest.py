@@ -15,6 +15,15 @@ from accounts.services import auth_token_issue
 from accounts.tests.factories import UserFactory
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-scale",
+        type=int,
+        default=1,
+        help="Multiply the examples of api/tests/test_fuzz.py (make test-long runs it at 5).",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
     """The storefront pages live in the cache: every test starts with none. (Throttle counters live in

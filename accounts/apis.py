@@ -14,7 +14,13 @@ from rest_framework.views import APIView
 
 from accounts import csrf, selectors, services
 from accounts.serializers import UserSerializer
-from accounts.throttles import LoginThrottle, PasswordChangeThrottle, RegisterThrottle, login_attempt_succeeded
+from accounts.throttles import (
+    LoginThrottle,
+    NameProbeThrottle,
+    PasswordChangeThrottle,
+    RegisterThrottle,
+    login_attempt_succeeded,
+)
 
 COOKIE_HELP = (
     "true: also set the token in the httpOnly auth cookie and leave it out of the body "
@@ -148,6 +154,7 @@ class LogoutAllApi(APIView):
 
 class MeApi(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [NameProbeThrottle]  # a taken username or email is told here too
 
     class MeInputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150, required=False)

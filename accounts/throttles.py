@@ -88,3 +88,14 @@ class PasswordChangeThrottle(WindowThrottle):
             window("password_change_client", self.get_ident(request)),
             window("password_change_user", str(request.user.pk)),
         ]
+
+
+class NameProbeThrottle(RegisterThrottle):
+    """A change of username or email (PATCH auth/me/) tells whether the name is taken, as registering does:
+    counted in the register budget of the client address, so that an account cannot probe names unthrottled."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        data = request.data if hasattr(request.data, "keys") else {}
+        if request.method not in ("PATCH", "PUT") or not {"username", "email"} & set(data.keys()):
+            return True
+        return super().allow_request(request, view)

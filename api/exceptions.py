@@ -4,7 +4,9 @@ being unreachable is a 503, inside DRF's views and out."""
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -30,6 +32,14 @@ class DatabaseUnavailable(ServiceUnavailable):
     default_code = "database_unavailable"
 
 
+class RequestBodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_body_too_large"
+
+    def __init__(self) -> None:
+        super().__init__(f"The request body may have at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+
+
 # Raised when PostgreSQL cannot be reached or the connection broke (restart, failover): retry later.
 DATABASE_DOWN_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = "5"
@@ -53,6 +63,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, DATABASE_DOWN_ERRORS):
         exc = DatabaseUnavailable()
+    elif isinstance(exc, RequestDataTooBig):
+        # DRF reads JSON and form bodies through request.body, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE.
+        exc = RequestBodyTooLarge()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, exceptions.NotAuthenticated):
@@ -66,6 +79,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ServiceUnavailable) and response is not None:
         response["Retry-After"] = RETRY_AFTER_SECONDS
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: a URL that matches no route (or an Http404 outside DRF's views), as DRF's views answer it."""
+    return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler403: a PermissionDenied outside DRF's views (a middleware), as DRF's views answer it."""
+    return JsonResponse({"detail": str(exceptions.PermissionDenied.default_detail)}, status=403)
 
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -1,13 +1,41 @@
-"""HTTP caching of the public storefront: validators (ETag) and 304s for anonymous GETs."""
+"""Requests refused before any view (a NUL character in the URL or a header), and HTTP caching of the public
+storefront: validators (ETag) and 304s for anonymous GETs."""
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
 # Public, identical for every visitor: the storefront pages.
 PUBLIC_CACHEABLE_PREFIXES = ("/api/v1/shops/slug/",)
+
+
+class RejectNullCharactersMiddleware:
+    """A NUL character in the path, the query string or a header is a 400, whatever the view: PostgreSQL
+    stores no NUL in text, and a path parameter, filter or header (Idempotency-Key, the token) may reach it.
+    JSON bodies are checked by `api.parsers.SafeJSONParser`, form fields by DRF's CharField."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        where = self._nul_in(request)
+        if where:
+            return JsonResponse({"detail": f"Null characters are not allowed in the {where}."}, status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def _nul_in(request: HttpRequest) -> str | None:
+        if "\x00" in request.path_info:
+            return "URL"
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:  # "%00" always decodes to NUL ("%2500" holds no "%00")
+            return "query string"
+        for key, value in request.META.items():
+            if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+                return key.removeprefix("HTTP_").replace("_", "-").title() + " header"
+        return None
 
 
 def is_anonymous_read(request: HttpRequest) -> bool:

@@ -34,4 +34,6 @@ if settings.DEBUG:
 
 # Errors outside DRF's views (an unhandled exception, a bad request, the database down) are JSON too.
 handler400 = "rest_framework.exceptions.bad_request"
+handler403 = "api.exceptions.permission_denied"
+handler404 = "api.exceptions.not_found"
 handler500 = "api.exceptions.server_error"

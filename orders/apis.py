@@ -26,6 +26,7 @@ from shops import selectors as shop_selectors
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ADDRESS_MAX_FIELDS = 20
+MAX_ID = 2**63 - 1  # bigint, the type of every primary key
 
 
 class Conflict(exceptions.APIException):
@@ -34,10 +35,24 @@ class Conflict(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+class IdempotencyKeyMismatch(exceptions.APIException):
+    """The IETF idempotency-key draft's answer to a key reused with another payload: 422."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = (
+        "This Idempotency-Key was already used for this cart's checkout with a different body. "
+        "Retry with the same body to get that order, or use a new key."
+    )
+    default_code = "idempotency_key_mismatch"
+
+
 @extend_schema_field(
     {
         "type": "object",
-        "properties": {"variant_type_id": {"type": "integer"}, "variant_option_id": {"type": "integer"}},
+        "properties": {
+            "variant_type_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "variant_option_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        },
         "description": "Also spelled {type_id, option_id} or {variant_type, variant_option}.",
     }
 )
@@ -57,11 +72,12 @@ class VariantChoiceField(serializers.Field):
         if key is None:
             self.fail("invalid")
         value = data[key]
-        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+        # ASCII digits only: str.isdigit() also takes "²" (which int() refuses) and other scripts' digits.
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
             self.fail("not_an_id", name=key)
-        if int(value) < 1:
-            self.fail("not_an_id", name=key)
-        return int(value)
+        return value
 
     def to_internal_value(self, data: Any) -> tuple[int, int]:
         if not isinstance(data, dict):
@@ -178,10 +194,11 @@ class CartCheckoutApi(CartApi):
                 str,
                 OpenApiParameter.HEADER,
                 description="A retry with the same key returns the same order (same 201 body, with "
-                "`Idempotent-Replayed: true`), never a second order. Also accepted as `idempotency_key` in the body.",
+                "`Idempotent-Replayed: true`), never a second order; the same key with a different body is a 422. "
+                "Also accepted as `idempotency_key` in the body.",
             )
         ],
-        responses={201: OrderDetailSerializer, 400: None, 404: None, 409: None, 429: None},
+        responses={201: OrderDetailSerializer, 400: None, 404: None, 409: None, 422: None, 429: None},
     )
     def post(self, request: Request, token: str) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -196,6 +213,8 @@ class CartCheckoutApi(CartApi):
             result = checkout_services.cart_checkout(token=token, **values)
         except checkout_services.IdempotencyKeyConflict:
             raise Conflict() from None
+        except checkout_services.IdempotencyKeyMismatch:
+            raise IdempotencyKeyMismatch() from None
         order = selectors.order_get(order_id=result.order.id)
         return Response(
             OrderDetailSerializer(order, context={"request": request}).data,

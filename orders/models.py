@@ -74,6 +74,8 @@ class Order(models.Model):
     order_number = models.CharField(max_length=32, unique=True)
     # A client's retry of the same checkout sends the same key and gets the same order back.
     idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    # SHA-256 of the checkout's body as the service received it: a key reused with another body is refused.
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
     status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     currency = models.CharField(max_length=3)
     subtotal_amount = models.DecimalField(**MONEY)

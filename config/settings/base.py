@@ -38,6 +38,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "api.middleware.RejectNullCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,6 +127,11 @@ IMAGE_RENDITION_WIDTHS = [
 STALE_UPLOAD_MINUTES = env.int("STALE_UPLOAD_MINUTES", default=60)
 # How long a presigned direct upload stays valid.
 DIRECT_UPLOAD_EXPIRY_SECONDS = env.int("DIRECT_UPLOAD_EXPIRY_SECONDS", default=600)
+# Reservations (upload-url) not yet completed nor expired, per user and per product: each is a row and a key.
+DIRECT_UPLOAD_MAX_PER_USER = env.int("DIRECT_UPLOAD_MAX_PER_USER", default=20)
+DIRECT_UPLOAD_MAX_PER_PRODUCT = env.int("DIRECT_UPLOAD_MAX_PER_PRODUCT", default=5)
+# Request bodies: JSON nested deeper than this is refused by the parser (our bodies need 4 levels).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 
 # Cache: shared by every worker and instance, so throttles count across them.
 if env.str("REDIS_URL", default=""):
@@ -162,9 +168,9 @@ REST_FRAMEWORK = {
     # Fail closed: every endpoint needs a login unless it says otherwise.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.ORJSONRenderer"],
-    # JSON only: an HTML form (urlencoded, multipart or text/plain) cannot send it across sites without CORS.
-    # The upload endpoints take multipart themselves.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only (with a depth limit and no NUL): an HTML form (urlencoded, multipart or text/plain) cannot send
+    # it across sites without CORS. The upload endpoints take multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
@@ -204,6 +210,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.document_error_responses",
+        "api.schema.express_product_rules",
+        "api.schema.add_links",
     ],
 }
 

@@ -1,6 +1,8 @@
 """Checkout: a cart becomes an order in one transaction, at today's prices, taking tracked stock under row
 locks so that concurrent checkouts never sell more than there is."""
 
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +28,17 @@ ORDER_NUMBER_ATTEMPTS = 5
 
 class IdempotencyKeyConflict(Exception):
     """The idempotency key was already used for another cart's checkout in this shop."""
+
+
+class IdempotencyKeyMismatch(Exception):
+    """The idempotency key was already used for this cart's checkout, with another body."""
+
+
+def checkout_fingerprint(**fields: Any) -> str:
+    """SHA-256 of the checkout's fields in a canonical form: sorted keys, no whitespace; the caller passes
+    a missing field as its default, so that leaving it out and sending it empty are the same body."""
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -161,17 +174,29 @@ def cart_checkout(
     """Turn the cart into an order: every line re-read and re-checked under lock, priced at today's price,
     tracked stock taken, the cart marked converted.
 
-    With an idempotency key that an earlier checkout of this cart used, that order is returned and nothing
-    is written. A converted (or abandoned, or unknown) cart is otherwise a 404; a key used by another
-    cart raises IdempotencyKeyConflict."""
+    With an idempotency key that an earlier checkout of this cart used with the same fields, that order is
+    returned and nothing is written; with other fields, IdempotencyKeyMismatch. A converted (or abandoned, or
+    unknown) cart is otherwise a 404; a key used by another cart raises IdempotencyKeyConflict. Two checkouts
+    of one cart never run at once (the cart row is locked): the second waits, then replays or is refused."""
     cart = Cart.objects.select_for_update(of=("self",)).select_related("shop").filter(token=token).first()
     if cart is None:
         raise Http404("No such cart.")
+    fingerprint = checkout_fingerprint(
+        customer_name=customer_name,
+        customer_email=customer_email,
+        customer_phone=customer_phone,
+        notes=notes,
+        shipping_address=shipping_address or {},
+        billing_address=billing_address or {},
+    )
     if idempotency_key:
         earlier = Order.objects.filter(shop=cart.shop, idempotency_key=idempotency_key).first()
         if earlier is not None:
             if earlier.cart_id != cart.id:
                 raise IdempotencyKeyConflict
+            # An order from before fingerprints were kept ("") replays as it always did.
+            if earlier.request_fingerprint and earlier.request_fingerprint != fingerprint:
+                raise IdempotencyKeyMismatch
             return CheckoutResult(order=earlier, created=False)
     if cart.status != CartStatus.ACTIVE:
         raise Http404("No such cart.")
@@ -185,6 +210,7 @@ def cart_checkout(
         shop=cart.shop,
         cart=cart,
         idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
         currency=currency,
         subtotal_amount=subtotal,
         total_amount=subtotal,

@@ -369,3 +369,45 @@ def test_an_order_number_collision_draws_another(api_client, shop, monkeypatch) 
     assert response.status_code == 201
     assert response.json()["order_number"] == "261124-0000000001"
     assert Order.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"customer_name": "Somebody Else"},
+        {"customer_email": "other@example.com"},
+        {"notes": "Leave it with the neighbours"},
+        {"shipping_address": {"line1": "1 Other Street"}},
+    ],
+)
+def test_the_same_key_with_a_different_body_is_a_422_and_changes_nothing(api_client, shop, change) -> None:
+    product = ProductFactory(shop=shop, stock_status="limited", stock_quantity=5)
+    line = CartItemFactory(cart__shop=shop, product=product, quantity=2)
+    first = api_client.post(checkout_url(line.cart.token), CUSTOMER, format="json", HTTP_IDEMPOTENCY_KEY="key-1")
+    before = commerce_rows()
+
+    response = api_client.post(
+        checkout_url(line.cart.token), {**CUSTOMER, **change}, format="json", HTTP_IDEMPOTENCY_KEY="key-1"
+    )
+
+    assert first.status_code == 201
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "This Idempotency-Key was already used for this cart's checkout with a different body. "
+        "Retry with the same body to get that order, or use a new key."
+    }
+    assert commerce_rows() == before
+
+
+def test_a_retry_that_sends_the_defaults_of_what_it_left_out_is_the_same_body(api_client, shop) -> None:
+    line = CartItemFactory(cart__shop=shop)
+    short = {"customer_name": "Ada Lovelace", "customer_email": "ada@example.com"}
+    first = api_client.post(checkout_url(line.cart.token), short, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    explicit = {**short, "customer_phone": "", "notes": None, "shipping_address": {}, "billing_address": None}
+
+    second = api_client.post(checkout_url(line.cart.token), explicit, format="json", HTTP_IDEMPOTENCY_KEY="k")
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second["Idempotent-Replayed"] == "true"
+    assert second.json() == first.json()
+    assert Order.objects.count() == 1

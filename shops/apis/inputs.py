@@ -10,7 +10,32 @@ from rest_framework import serializers
 from shops.models import Product, ProductStatus, StockStatus, VariantInputType
 from shops.services.variants import MAX_VARIANT_TYPES
 
+MAX_ID = 2**63 - 1  # bigint, the type of every primary key
 MONEY_INPUT = {"max_digits": 12, "decimal_places": 3, "min_value": Decimal(0)}
+# Non-negative, 1 to 9 digits, at most 3 decimals (and no more than the shop currency's: 2 for USD, 0 for JPY).
+MONEY_SCHEMA = {
+    "type": "string",
+    "format": "decimal",
+    "pattern": r"^\d{1,9}(?:\.\d{1,3})?$",
+    "description": "At most the decimals of the shop's currency (2 for USD, 0 for JPY, 3 for KWD).",
+}
+# Blank (made from the name), or anything with a letter or digit: it is slugified ("Blue Mug" -> "blue-mug").
+SLUG_SCHEMA_PATTERN = r"(^$|[A-Za-z0-9])"
+
+
+@extend_schema_field(MONEY_SCHEMA)
+class MoneyInputField(serializers.DecimalField):
+    """A price: a decimal string (a JSON number is accepted too), never negative."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**MONEY_INPUT, **kwargs)
+
+
+@extend_schema_field({"type": "string", "maxLength": 140, "pattern": SLUG_SCHEMA_PATTERN})
+class SlugInputField(serializers.CharField):
+    """A slug as the client gives it: normalised by the service; refused when nothing of it remains."""
+
+
 STATUS_ALIASES = {"inactive": ProductStatus.DRAFT}  # the existing frontend's word for "not on sale"
 
 
@@ -72,15 +97,15 @@ class IdOrName(serializers.Field):
         return value
 
 
-ID_OR_NAME = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}]}
+ID_OR_NAME = {"oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "string", "minLength": 1}]}
 
 
 @extend_schema_field(
     {
         "type": "object",
         "properties": {
-            "variant_type_id": {"type": "integer", "minimum": 1},
-            "variant_option_id": {"type": "integer", "minimum": 1},
+            "variant_type_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "variant_option_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             "variant_type": {**ID_OR_NAME, "description": "An id, or the name of a type in the same payload."},
             "variant_option": {**ID_OR_NAME, "description": "An id, or the name of an option in the same payload."},
         },
@@ -105,9 +130,12 @@ class InventoryOptionInputField(serializers.Field):
             given = [name for name in names if data.get(name) is not None]
             parsed[target] = IdOrName().to_internal_value(data[given[0]]) if given else None
             if parsed[target] is not None and given[0].endswith("_id") and not isinstance(parsed[target], int):
-                if not str(parsed[target]).isdigit():
+                # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+                if not (str(parsed[target]).isascii() and str(parsed[target]).isdigit()):
                     raise serializers.ValidationError({given[0]: "A valid integer is required."})
                 parsed[target] = int(str(parsed[target]))
+            if isinstance(parsed[target], int) and not 1 <= parsed[target] <= MAX_ID:
+                raise serializers.ValidationError({given[0]: f"Ensure this value is between 1 and {MAX_ID}."})
         return parsed
 
     def to_representation(self, value: Any) -> Any:
@@ -118,7 +146,7 @@ class InventoryItemInputSerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
     stock_quantity = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
-    price_override = serializers.DecimalField(**MONEY_INPUT, required=False, allow_null=True)
+    price_override = MoneyInputField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
     is_default = serializers.BooleanField(required=False)
     options = serializers.ListField(child=InventoryOptionInputField(), required=False, max_length=MAX_VARIANT_TYPES + 1)
@@ -135,7 +163,7 @@ class ProductInputSerializer(serializers.Serializer):
     (created when new); `category_id` takes an id."""
 
     name = serializers.CharField(max_length=255)
-    slug = serializers.CharField(max_length=140, required=False, allow_blank=True)
+    slug = SlugInputField(max_length=140, required=False, allow_blank=True)
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True)
     short_description = serializers.CharField(max_length=512, required=False, allow_blank=True)
     long_description = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
@@ -145,10 +173,10 @@ class ProductInputSerializer(serializers.Serializer):
     category_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     category = serializers.CharField(max_length=120, required=False, allow_blank=True, allow_null=True)
     status = serializers.ChoiceField(choices=[*ProductStatus.values, *STATUS_ALIASES], required=False)
-    price = serializers.DecimalField(**MONEY_INPUT, required=False)
-    compare_at_price = serializers.DecimalField(**MONEY_INPUT, required=False, allow_null=True)
-    base_price = serializers.DecimalField(**MONEY_INPUT, required=False)
-    discounted_price = serializers.DecimalField(**MONEY_INPUT, required=False, allow_null=True)
+    price = MoneyInputField(required=False)
+    compare_at_price = MoneyInputField(required=False, allow_null=True)
+    base_price = MoneyInputField(required=False)
+    discounted_price = MoneyInputField(required=False, allow_null=True)
     stock_quantity = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
     stock_status = serializers.ChoiceField(
         choices=StockStatus.values, required=False, help_text="in_stock (not tracked), limited (tracked), out_of_stock"

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.apis import IMAGE_UPLOAD_REQUEST, uploaded_file
 from accounts.plans import PlanLimitReached
 from api.pagination import OptionalPagination
+from api.parsers import SafeJSONParser
 from api.schema import PAGE_PARAMETERS, filter_parameters
 from shops import selectors
 from shops.apis.inputs import (
@@ -178,6 +179,7 @@ class CategoryDetailApi(APIView):
 
 
 class ProductListApi(APIView):
+    parser_classes = [SafeJSONParser]  # nested variants and nulls: a form cannot say them, and no client sends one
     pagination_class = OptionalPagination  # for the schema: a page or an array
 
     @extend_schema(
@@ -211,6 +213,8 @@ def owned_product(request: Request, shop_id: int, product_id: int, *, with_detai
 
 
 class ProductDetailApi(APIView):
+    parser_classes = [SafeJSONParser]
+
     @extend_schema(responses={200: ProductSerializer, 401: None, 404: None})
     def get(self, request: Request, shop_id: int, product_id: int) -> Response:
         product = owned_product(request, shop_id, product_id, with_details=True)

@@ -35,11 +35,12 @@ class CompleteInputSerializer(serializers.Serializer):
 
 
 class ProductImageUploadUrlApi(APIView):
-    """Step 1: a presigned POST for one new object, bound to a content type and IMAGE_MAX_BYTES."""
+    """Step 1: a presigned POST for one new object, bound to a content type and IMAGE_MAX_BYTES. At most
+    DIRECT_UPLOAD_MAX_PER_USER / _PER_PRODUCT of them waiting to complete: beyond, 429 with Retry-After."""
 
     @extend_schema(
         request=UploadUrlInputSerializer,
-        responses={201: UploadTargetSerializer, 400: None, 401: None, 404: None, 503: None},
+        responses={201: UploadTargetSerializer, 400: None, 401: None, 404: None, 429: None, 503: None},
     )
     def post(self, request: Request, shop_id: int, product_id: int) -> Response:
         product = owned_product(request, shop_id, product_id)

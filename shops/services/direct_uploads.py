@@ -19,6 +19,7 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.exceptions import Throttled
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
@@ -50,20 +51,23 @@ def direct_upload_start(*, user: User, product: Product, content_type: str, loca
         allowed = ", ".join(sorted(ALLOWED_CONTENT_TYPES))
         raise ValidationError({"content_type": f"Upload one of: {allowed}."})
     _check_limit(product, "content_type")
+    _check_outstanding(user=user, product=product, lock=False)  # a refusal writes nothing, not even the journal
     upload_id = uuid.uuid4()
     key = f"{INCOMING_FOLDER}/{upload_id.hex}"
     expiry = settings.DIRECT_UPLOAD_EXPIRY_SECONDS
     # Journaled from the start: an upload never completed is purged with its object.
     journal_objects([key])
-    upload = DirectUpload.objects.create(
-        id=upload_id,
-        user=user,
-        product=product,
-        key=key,
-        content_type=content_type,
-        max_bytes=settings.IMAGE_MAX_BYTES,
-        expires_at=timezone.now() + timedelta(seconds=expiry),
-    )
+    with transaction.atomic():
+        _check_outstanding(user=user, product=product, lock=True)
+        upload = DirectUpload.objects.create(
+            id=upload_id,
+            user=user,
+            product=product,
+            key=key,
+            content_type=content_type,
+            max_bytes=settings.IMAGE_MAX_BYTES,
+            expires_at=timezone.now() + timedelta(seconds=expiry),
+        )
     if isinstance(default_storage, S3Storage):
         client = default_storage.connection.meta.client
         try:
@@ -79,6 +83,27 @@ def direct_upload_start(*, user: User, product: Product, content_type: str, loca
         return UploadTarget(upload=upload, url=presigned["url"], fields=presigned["fields"])
     token = signing.dumps(upload_id.hex, salt=LOCAL_UPLOAD_SALT)
     return UploadTarget(upload=upload, url=local_upload_url(token), fields={"Content-Type": content_type})
+
+
+def _check_outstanding(*, user: User, product: Product, lock: bool) -> None:
+    """At most DIRECT_UPLOAD_MAX_PER_USER reservations neither completed nor expired for the user, and
+    DIRECT_UPLOAD_MAX_PER_PRODUCT for the product; beyond, a 429 whose Retry-After is when the oldest one
+    expires. With `lock`, the user's row is locked, so that concurrent requests count one after the other."""
+    if lock:
+        User.objects.select_for_update().filter(pk=user.pk).first()
+    now = timezone.now()
+    outstanding = DirectUpload.objects.filter(completed_at__isnull=True, expires_at__gt=now)
+    for queryset, limit, what in (
+        (outstanding.filter(user=user), settings.DIRECT_UPLOAD_MAX_PER_USER, "in all"),
+        (outstanding.filter(product=product), settings.DIRECT_UPLOAD_MAX_PER_PRODUCT, "for this product"),
+    ):
+        expiries = list(queryset.order_by("expires_at").values_list("expires_at", flat=True)[:limit])
+        if len(expiries) >= limit:
+            raise Throttled(
+                wait=max(1.0, (expiries[0] - now).total_seconds()),  # DRF rounds it up
+                detail=f"At most {limit} direct uploads may be waiting to complete {what}: complete one, "
+                "or wait until one expires.",
+            )
 
 
 def direct_upload_receive_locally(*, token: str, file: IO[bytes] | None, content_type: str) -> None:

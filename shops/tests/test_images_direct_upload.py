@@ -2,6 +2,8 @@
 server's stand-in endpoint), then complete. A key completes once, for its user and product only, and a
 refused completion leaves no row and no object behind."""
 
+import io
+import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -13,12 +15,16 @@ import pytest
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
+from rest_framework.exceptions import Throttled
 
 from conftest import image_bytes
 from images.models import PendingDeletion
 from shops.models import DirectUpload, Product, ProductImage
+from shops.services.direct_uploads import direct_upload_start
 from shops.tests.factories import ProductFactory
 from shops.tests.stored_images import rendition_urls, s3_url, split_keys, srcset
 
@@ -434,3 +440,86 @@ def test_the_local_endpoint_refuses_a_form_without_a_file(
 
     assert (response.status_code, response.json()) == (400, {"file": ["No file was submitted."]})
     assert stored_files(local_storage) == set()
+
+
+# Reservations are capped
+
+
+@override_settings(DIRECT_UPLOAD_MAX_PER_PRODUCT=2, DIRECT_UPLOAD_MAX_PER_USER=3)
+def test_upload_url_beyond_the_per_product_cap_is_a_429_and_writes_nothing(
+    owner_client: Any, product: Product, bucket: Any
+) -> None:
+    first, second = (ask_upload_url(owner_client, product) for _ in range(2))
+    before = (set(DirectUpload.objects.values_list("id", flat=True)), set(PendingDeletion.objects.values_list("name")))
+
+    refused = ask_upload_url(owner_client, product)
+
+    assert (first.status_code, second.status_code, refused.status_code) == (201, 201, 429)
+    # Retry-After: when the oldest reservation expires (DIRECT_UPLOAD_EXPIRY_SECONDS after it was made).
+    wait = int(refused["Retry-After"])
+    assert settings.DIRECT_UPLOAD_EXPIRY_SECONDS - 5 <= wait <= settings.DIRECT_UPLOAD_EXPIRY_SECONDS
+    assert refused.json() == {
+        "detail": "At most 2 direct uploads may be waiting to complete for this product: complete one, "
+        f"or wait until one expires. Expected available in {wait} seconds."
+    }
+    after = (set(DirectUpload.objects.values_list("id", flat=True)), set(PendingDeletion.objects.values_list("name")))
+    assert after == before
+
+
+@override_settings(DIRECT_UPLOAD_MAX_PER_PRODUCT=2, DIRECT_UPLOAD_MAX_PER_USER=3)
+def test_upload_url_beyond_the_per_user_cap_is_a_429_across_products(
+    owner_client: Any, product: Product, bucket: Any
+) -> None:
+    other = ProductFactory(shop=product.shop, name="Table", slug="table")
+    statuses = [ask_upload_url(owner_client, product).status_code for _ in range(2)]
+    statuses += [ask_upload_url(owner_client, other).status_code for _ in range(2)]
+
+    assert statuses == [201, 201, 201, 429]
+    assert DirectUpload.objects.count() == 3
+
+
+@override_settings(DIRECT_UPLOAD_MAX_PER_PRODUCT=1)
+def test_a_completed_or_expired_reservation_frees_its_place_and_the_purge_deletes_the_unused(
+    owner_client: Any, product: Product, bucket: Any
+) -> None:
+    target = ask_upload_url(owner_client, product).json()
+    assert post_to_bucket(target, image_bytes("JPEG", (30, 20)))[0] == 204
+    assert complete(owner_client, product, target["upload_id"]).status_code == 201
+    unused = ask_upload_url(owner_client, product)
+    assert (unused.status_code, ask_upload_url(owner_client, product).status_code) == (201, 429)
+
+    DirectUpload.objects.filter(id=unused.json()["upload_id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    again = ask_upload_url(owner_client, product)
+    call_command("purge_stale_uploads", stdout=io.StringIO())
+
+    assert again.status_code == 201
+    assert set(DirectUpload.objects.values_list("id", flat=True)) == {
+        uuid.UUID(target["upload_id"]),
+        uuid.UUID(again.json()["upload_id"]),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(DIRECT_UPLOAD_MAX_PER_PRODUCT=3)
+def test_concurrent_upload_urls_never_exceed_the_cap(user: Any, product: Product, bucket: Any) -> None:
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def reserve() -> None:
+        try:
+            barrier.wait()
+            direct_upload_start(user=user, product=product, content_type="image/png", local_upload_url=str)
+            outcomes.append("reserved")
+        except Throttled:
+            outcomes.append("throttled")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reserve) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["reserved"] * 3 + ["throttled"] * 5
+    assert DirectUpload.objects.count() == 3
