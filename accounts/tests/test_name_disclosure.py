@@ -22,9 +22,7 @@ def address(n: int) -> dict[str, str]:
     return {"REMOTE_ADDR": f"10.0.1.{n}"}
 
 
-def test_a_taken_email_is_told_only_within_the_register_budget(
-    api_client: APIClient, throttle_clock: Any
-) -> None:
+def test_a_taken_email_is_told_only_within_the_register_budget(api_client: APIClient, throttle_clock: Any) -> None:
     UserFactory(username="victim", email="victim@example.com")
     probe = {"username": "prober", "email": "victim@example.com", "password": PASSWORD}
 
