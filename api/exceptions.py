@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.exceptions import server_error as drf_server_error
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.authentication import INVALID_TOKEN_FLAG
+from api.renderers import json_response
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -83,19 +84,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: a URL that matches no route (or an Http404 outside DRF's views), as DRF's views answer it."""
-    return JsonResponse({"detail": str(exceptions.NotFound.default_detail)}, status=404)
+    return json_response({"detail": str(exceptions.NotFound.default_detail)}, status=404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler403: a PermissionDenied outside DRF's views (a middleware), as DRF's views answer it."""
-    return JsonResponse({"detail": str(exceptions.PermissionDenied.default_detail)}, status=403)
+    return json_response({"detail": str(exceptions.PermissionDenied.default_detail)}, status=403)
 
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """handler500: an error outside DRF's views (a middleware, a plain Django view). A database that cannot be
     reached is a 503 there too; anything else is DRF's `{"error": "Server Error (500)"}`."""
     if isinstance(sys.exc_info()[1], DATABASE_DOWN_ERRORS):
-        response = JsonResponse({"detail": str(DatabaseUnavailable.default_detail)}, status=503)
+        response = json_response({"detail": str(DatabaseUnavailable.default_detail)}, status=503)
         response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
     return drf_server_error(request, *args, **kwargs)

@@ -4,8 +4,10 @@ storefront: validators (ETag) and 304s for anonymous GETs."""
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+
+from api.renderers import json_response
 
 # Public, identical for every visitor: the storefront pages.
 PUBLIC_CACHEABLE_PREFIXES = ("/api/v1/shops/slug/",)
@@ -22,7 +24,7 @@ class RejectNullCharactersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         where = self._nul_in(request)
         if where:
-            return JsonResponse({"detail": f"Null characters are not allowed in the {where}."}, status=400)
+            return json_response({"detail": f"Null characters are not allowed in the {where}."}, status=400)
         return self.get_response(request)
 
     @staticmethod

@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from django.http import HttpResponse
 from django.utils.functional import Promise
 from rest_framework.renderers import JSONRenderer
 
@@ -31,3 +32,8 @@ class ORJSONRenderer(JSONRenderer):
         if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:
             body = body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
         return body
+
+
+def json_response(data: Any, *, status: int) -> HttpResponse:
+    """A JSON error answered outside DRF's views (a middleware, a handler), in the very bytes a view would send."""
+    return HttpResponse(ORJSONRenderer().render(data), status=status, content_type="application/json")
