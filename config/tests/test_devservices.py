@@ -86,7 +86,7 @@ def test_manage_py_without_the_embedded_postgresql_installed_says_what_to_do(tmp
 def test_the_test_run_reads_the_services_its_plugin_exported(settings: object) -> None:
     database = settings.DATABASES["default"]  # type: ignore[attr-defined]
     assert database["HOST"] == os.environ["POSTGRES_HOST"]
-    assert database["NAME"] == os.environ["POSTGRES_DB"]
+    assert database["USER"] == os.environ["POSTGRES_USER"]
     options = settings.STORAGES["default"]["OPTIONS"]  # type: ignore[attr-defined]
     assert options["endpoint_url"] == os.environ["SPACES_ENDPOINT_URL"]
     assert re.fullmatch(r".+/test-[0-9a-f]{12}", options["location"])
