@@ -1,6 +1,6 @@
 # Two commands for a new user: `make run` (the API on :8000) and `make test` (the whole suite).
 # Both create the virtualenv and install what they need; with no POSTGRES_* / SPACES_* set they start
-# embedded servers of their own (see devservices/).
+# embedded servers of their own (see devservices/): manage.py for `make run`, a pytest plugin for `make test`.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -9,13 +9,21 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test test-long lint format migrate check-deploy bench bench-images bench-storefront clean
+.PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront clean
 
+# requirements*.txt are lock files (every package, transitive ones too, pinned with its hashes): a fresh clone
+# installs exactly what CI tested. Edit requirements.in / requirements-dev.in, then `make lock`.
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $@
+
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links
+
+lock: $(INSTALLED)
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
 
 migrate: $(INSTALLED)
 	$(BIN)/python manage.py migrate --no-input

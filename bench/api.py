@@ -48,11 +48,9 @@ def start_services() -> tuple[dict[str, str], list[Any]]:
     env = dict(os.environ)
     keep_alive: list[Any] = []
     if not any(env.get(f"POSTGRES_{part}") for part in ("HOST", "DB", "USER")):
-        from devservices.postgres import embedded_database_settings
+        from devservices.postgres import postgres_environment, start_embedded_postgres
 
-        database = embedded_database_settings(ROOT / ".devdata" / "pg")
-        env.update(POSTGRES_HOST=str(database["HOST"]), POSTGRES_USER=str(database["USER"]), POSTGRES_PASSWORD="")
-        env.pop("POSTGRES_PORT", None)
+        env.update(postgres_environment(start_embedded_postgres()))  # held until this process exits
     _recreate_database(env)
     env["POSTGRES_DB"] = DATABASE
     if not env.get("SPACES_BUCKET_NAME"):
@@ -60,13 +58,7 @@ def start_services() -> tuple[dict[str, str], list[Any]]:
 
         server = start_seaweedfs()
         keep_alive.append(server)
-        env.update(
-            SPACES_ENDPOINT_URL=server.endpoint_url,
-            SPACES_BUCKET_NAME=server.bucket,
-            SPACES_ACCESS_KEY_ID=server.access_key,
-            SPACES_SECRET_ACCESS_KEY=server.secret_key,
-            SPACES_REGION="us-east-1",
-        )
+        env.update(server.environment())
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_hex(40),

@@ -3,7 +3,8 @@ renditions, store) against the same bytes PUT raw into the same bucket with boto
 against libvips alone (`vipsthumbnail` when installed, else libvips's thumbnail operation called directly);
 then the time and memory of the worst images the limits accept (bench/image_cost.py).
 
-Run it with `make bench-images`. Uses SPACES_* when set, else starts a SeaweedFS like the tests do."""
+Run it with `make bench-images`. Uses SPACES_* and POSTGRES_* when set, else starts a SeaweedFS and the embedded
+PostgreSQL of .devdata/pg like the tests do."""
 
 import io
 import json
@@ -162,16 +163,16 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     env = dict(os.environ)
     server = None
+    if not any(env.get(f"POSTGRES_{part}") for part in ("HOST", "DB", "USER")):
+        from devservices.postgres import postgres_environment, start_embedded_postgres
+
+        env.update(postgres_environment(start_embedded_postgres()))  # held until this process exits
     if not env.get("SPACES_BUCKET_NAME"):
         from devservices.s3 import start_seaweedfs
 
         server = start_seaweedfs()
         env.update(
-            SPACES_ENDPOINT_URL=server.endpoint_url,
-            SPACES_BUCKET_NAME=server.bucket,
-            SPACES_ACCESS_KEY_ID=server.access_key,
-            SPACES_SECRET_ACCESS_KEY=server.secret_key,
-            SPACES_REGION="us-east-1",
+            **server.environment(),
             SPACES_ROOT_FOLDER="bench",
             IMAGE_MAX_BYTES=str(50 * 1024 * 1024),
         )

@@ -33,6 +33,16 @@ class S3Server:
     data_dir: Path
     command: tuple[str, ...] = ()
 
+    def environment(self) -> dict[str, str]:
+        """The SPACES_* variables that point the settings (config.env.spaces_storage_options) at this server."""
+        return {
+            "SPACES_ENDPOINT_URL": self.endpoint_url,
+            "SPACES_BUCKET_NAME": self.bucket,
+            "SPACES_ACCESS_KEY_ID": self.access_key,
+            "SPACES_SECRET_ACCESS_KEY": self.secret_key,
+            "SPACES_REGION": "us-east-1",
+        }
+
     def restart(self) -> "S3Server":
         """Kill the server (SIGKILL: a crash) and start a new one on the same data and ports; returns it once
         its bucket answers. For fault tests: what was stored before the crash is there again."""

@@ -1,6 +1,9 @@
-"""The dev server: DEBUG on, and with no POSTGRES_* set, an embedded PostgreSQL in .devdata/."""
+"""The dev server: DEBUG on. With no POSTGRES_* set, `manage.py` (so `make run`) starts an embedded PostgreSQL
+in .devdata/ and sets them (see devservices/); these settings only read them."""
 
-from config.env import BASE_DIR, env, postgres_configured, postgres_database, require
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env, postgres_configured, postgres_database, require
 
 from .base import *
 
@@ -15,6 +18,8 @@ else:
 if postgres_configured() or not DEBUG:
     DATABASES = {"default": postgres_database(required=not DEBUG)}
 else:
-    from devservices.postgres import embedded_database_settings
-
-    DATABASES = {"default": embedded_database_settings(BASE_DIR / ".devdata" / "pg")}
+    raise ImproperlyConfigured(
+        "No POSTGRES_* variables are set: `manage.py` (and so `make run`) starts an embedded PostgreSQL for the "
+        "DEBUG dev server; any other entry point needs POSTGRES_HOST, POSTGRES_DB and POSTGRES_USER "
+        "(see .env.example)."
+    )

