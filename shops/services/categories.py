@@ -5,8 +5,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from api.uniqueness import TakenCheck, save_unique
 from shops.models import Category, Shop
-from shops.services.uniqueness import TakenCheck, save_unique, save_with_generated_slug
+from shops.services.uniqueness import save_with_generated_slug
 from shops.slugs import normalize_given_slug, slug_from
 
 SLUG_MAX = Category._meta.get_field("slug").max_length

@@ -7,11 +7,12 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.plans import check_can_add_shop
+from api.uniqueness import save_unique
 from images.storage import delete_objects_on_commit, discard_objects, release_objects
 from images.uploads import store_uploaded_image
 from shops.currencies import amount_fits_currency
 from shops.models import Category, Product, ProductInventoryItem, Shop
-from shops.services.uniqueness import save_unique, save_with_generated_slug
+from shops.services.uniqueness import save_with_generated_slug
 from shops.slugs import normalize_given_slug, slug_from
 from shops.storefront_cache import storefront_changed
 
