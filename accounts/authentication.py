@@ -17,8 +17,8 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from accounts import csrf
+from api.errors import mark_token_invalid
 
-INVALID_TOKEN_FLAG = "_auth_token_invalid"  # noqa: S105 - an attribute name, not a secret
 # What knox makes: its prefix and AUTH_TOKEN_CHARACTER_LENGTH lower-case hex digits.
 TOKEN_SHAPE = re.compile(
     re.escape(knox_settings.TOKEN_PREFIX) + f"[0-9a-f]{{{knox_settings.AUTH_TOKEN_CHARACTER_LENGTH}}}"
@@ -51,7 +51,7 @@ class HeaderTokenAuthentication(TokenAuthentication):
             return super().authenticate(request)
         # knox decodes the header as UTF-8 and lets the error out: a token of other bytes is just invalid.
         except (exceptions.AuthenticationFailed, UnicodeError):
-            setattr(request._request, INVALID_TOKEN_FLAG, True)
+            mark_token_invalid(request._request)
             return None
 
 
@@ -69,7 +69,7 @@ class CookieTokenAuthentication(TokenAuthentication):
         try:
             user, auth_token = self.authenticate_credentials(token.encode())
         except exceptions.AuthenticationFailed:
-            setattr(request._request, INVALID_TOKEN_FLAG, True)
+            mark_token_invalid(request._request)
             return None
         csrf.enforce(request._request)
         return user, auth_token

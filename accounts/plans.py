@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-
 from accounts.models import Plan, User
+from api.errors import RefusedWithFields
 
 
 @dataclass(frozen=True)
@@ -22,13 +21,12 @@ LIMITS: dict[str, PlanLimits] = {
 }
 
 
-class PlanLimitReached(ValidationError):
+class PlanLimitReached(RefusedWithFields):
     """A create that the user's plan does not allow. `extra` goes into the 400 body beside `detail`
-    (`{"detail": "...", "max_shops": 1}`), as the existing frontend reads it."""
+    (`{"detail": "...", "max_shops": 1}`), as the existing frontend reads it (`api.exceptions`)."""
 
     def __init__(self, message: str, *, extra: dict[str, int]) -> None:
-        super().__init__(message, code="plan_limit")
-        self.extra = extra
+        super().__init__(message, code="plan_limit", fields=extra)
 
 
 def plan_of(user: User) -> str:

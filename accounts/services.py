@@ -6,11 +6,12 @@ from typing import IO
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from knox.models import AuthToken
 
 from accounts.models import User
+from api.uniqueness import TakenCheck, raise_if_taken, save_or_raise_taken
 from images.storage import delete_objects_on_commit, discard_objects, release_objects
 from images.uploads import store_uploaded_image
 
@@ -19,15 +20,20 @@ PROFILE_IMAGE_FOLDER = "profile_images"
 INVALID_CREDENTIALS = "Invalid credentials."
 
 
-def _raise_if_taken(*, username: str | None, email: str | None, exclude_id: int | None = None) -> None:
+def _taken_checks(*, username: str | None, email: str | None, exclude_id: int | None = None) -> list[TakenCheck]:
     others = User.objects.exclude(id=exclude_id) if exclude_id else User.objects.all()
-    errors: dict[str, str] = {}
-    if username is not None and others.filter(username__iexact=username).exists():
-        errors["username"] = "A user with that username already exists."
-    if email is not None and others.filter(email__iexact=email).exists():
-        errors["email"] = "A user with that email already exists."
-    if errors:
-        raise ValidationError(errors)
+    checks: list[TakenCheck] = []
+    if username is not None:
+        name_taken = others.filter(username__iexact=username).exists
+        checks.append(("username", "A user with that username already exists.", name_taken))
+    if email is not None:
+        email_taken = others.filter(email__iexact=email).exists
+        checks.append(("email", "A user with that email already exists.", email_taken))
+    return checks
+
+
+def _raise_if_taken(*, username: str | None, email: str | None, exclude_id: int | None = None) -> None:
+    raise_if_taken(_taken_checks(username=username, email=email, exclude_id=exclude_id))
 
 
 def _validate_password(*, password: str, user: User, field: str = "password") -> None:
@@ -39,12 +45,8 @@ def _validate_password(*, password: str, user: User, field: str = "password") ->
 
 def _save_unique(user: User, *, update_fields: list[str] | None = None) -> None:
     """Save, turning a lost race on the case-insensitive unique constraints into a 400, not a 500."""
-    try:
-        with transaction.atomic():
-            user.save(update_fields=update_fields)
-    except IntegrityError as error:
-        _raise_if_taken(username=user.username, email=user.email, exclude_id=user.id)
-        raise ValidationError("That username or email is already taken.") from error
+    checks = _taken_checks(username=user.username, email=user.email, exclude_id=user.id)
+    save_or_raise_taken(user, checks, update_fields=update_fields, conflict="That username or email is already taken.")
 
 
 @transaction.atomic

@@ -13,20 +13,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
 
 from accounts.selectors import login_account_key
-from api.throttling import Window, WindowThrottle, give_back, take, window
+from api.throttling import Window, WindowThrottle, client_ident, give_back, take, window
 
 # Identifiers the login serializer refuses before any lookup (empty, longer than its max_length, a NUL or a
 # lone surrogate, which PostgreSQL cannot take either) take no account window: no password is tried with them.
 IDENTIFIER_MAX_LENGTH = 254
 _ACCOUNT_WINDOWS = "_login_account_windows"
-
-
-def client_ident(request: HttpRequest | Request) -> str:
-    """The client address as DRF's throttles see it (NUM_PROXIES, X-Forwarded-For), for Django views too."""
-    return BaseThrottle().get_ident(request)
 
 
 def _identifier_text(identifier: Any) -> str | None:
@@ -85,7 +79,7 @@ class PasswordChangeThrottle(WindowThrottle):
 
     def windows(self, request: Request, view: Any) -> list[Window]:
         return [
-            window("password_change_client", self.get_ident(request)),
+            window("password_change_client", client_ident(request)),
             window("password_change_user", str(request.user.pk)),
         ]
 

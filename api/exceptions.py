@@ -15,8 +15,9 @@ from rest_framework.exceptions import server_error as drf_server_error
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-from accounts.authentication import INVALID_TOKEN_FLAG
+from api.errors import INVALID_TOKEN_FLAG, RefusedWithFields
 from api.renderers import json_response
 
 
@@ -58,6 +59,9 @@ def _as_drf_validation_error(error: DjangoValidationError) -> exceptions.Validat
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Invalid input: `{field: [messages]}` (DRF's shape) or `{"detail": "..."}`; other errors `{"detail": ...}`."""
+    if isinstance(exc, RefusedWithFields):
+        set_rollback()  # as DRF's handler does for the errors it answers
+        return Response({"detail": exc.message, **exc.fields}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = _as_drf_validation_error(exc)
     elif isinstance(exc, DjangoPermissionDenied):

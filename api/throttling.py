@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -191,6 +192,12 @@ def give_back(windows: Sequence[Window], *, store: Counters | None = None) -> No
     (store or counters()).give_back(*(item.key for item in windows))
 
 
+def client_ident(request: HttpRequest | Request) -> str:
+    """The client address every window keys on, as DRF's throttles see it (NUM_PROXIES, X-Forwarded-For),
+    for Django views too (the admin's login)."""
+    return BaseThrottle().get_ident(request)
+
+
 class WindowThrottle(BaseThrottle):
     """A DRF throttle on atomic windows: one per client address for `scope` unless `windows` says otherwise.
     Refused: 429 with Retry-After (DRF's `Throttled`, JSON through the project's exception handler)."""
@@ -198,7 +205,7 @@ class WindowThrottle(BaseThrottle):
     scope = ""
 
     def windows(self, request: Request, view: Any) -> list[Window]:
-        return [window(self.scope, self.get_ident(request))]
+        return [window(self.scope, client_ident(request))]
 
     def allow_request(self, request: Request, view: Any) -> bool:
         self.wait_seconds = take(self.windows(request, view))

@@ -14,7 +14,7 @@ from orders.models import Cart, CartItem, Order, OrderItem
 from orders.variants import option_entries, option_ids, option_label
 from shops.models import Product
 from shops.pricing import unit_price
-from shops.serializers import absolute_url, money
+from shops.serializers import MoneyField, absolute_url, money
 
 PRODUCT_IMAGE = inline_serializer(
     "LineProductImage",
@@ -160,26 +160,11 @@ class CartSerializer(serializers.ModelSerializer):
 
 
 class _OrderMoneyMixin(serializers.Serializer):
-    subtotal_amount = serializers.SerializerMethodField()
-    discount_amount = serializers.SerializerMethodField()
-    tax_amount = serializers.SerializerMethodField()
-    shipping_amount = serializers.SerializerMethodField()
-    total_amount = serializers.SerializerMethodField()
-
-    def get_subtotal_amount(self, order: Order) -> str | None:
-        return money(order.subtotal_amount, order.currency)
-
-    def get_discount_amount(self, order: Order) -> str | None:
-        return money(order.discount_amount, order.currency)
-
-    def get_tax_amount(self, order: Order) -> str | None:
-        return money(order.tax_amount, order.currency)
-
-    def get_shipping_amount(self, order: Order) -> str | None:
-        return money(order.shipping_amount, order.currency)
-
-    def get_total_amount(self, order: Order) -> str | None:
-        return money(order.total_amount, order.currency)
+    subtotal_amount = MoneyField(currency="currency")
+    discount_amount = MoneyField(currency="currency")
+    tax_amount = MoneyField(currency="currency")
+    shipping_amount = MoneyField(currency="currency")
+    total_amount = MoneyField(currency="currency")
 
 
 ORDER_LIST_FIELDS = [
@@ -215,8 +200,8 @@ class OrderItemSerializer(serializers.ModelSerializer):
     """A line as sold: the snapshot, whatever the catalogue holds now (product_id is null once the product
     is deleted)."""
 
-    unit_price = serializers.SerializerMethodField()
-    subtotal_amount = serializers.SerializerMethodField()
+    unit_price = MoneyField(currency="order.currency")
+    subtotal_amount = MoneyField(currency="order.currency")
     currency = serializers.CharField(source="order.currency")
     options = serializers.ListField(
         child=serializers.DictField(), help_text="As in the cart: type and option ids and names."
@@ -241,12 +226,6 @@ class OrderItemSerializer(serializers.ModelSerializer):
             "inventory_item_id",
         ]
         read_only_fields = fields
-
-    def get_unit_price(self, line: OrderItem) -> str | None:
-        return money(line.unit_price, line.order.currency)
-
-    def get_subtotal_amount(self, line: OrderItem) -> str | None:
-        return money(line.subtotal_amount, line.order.currency)
 
     @extend_schema_field(PRODUCT_IMAGE)
     def get_product_image(self, line: OrderItem) -> dict[str, Any] | None:

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.apis import IMAGE_UPLOAD_REQUEST, uploaded_file
-from accounts.plans import PlanLimitReached
 from api.pagination import OptionalPagination
 from api.parsers import SafeJSONParser
 from api.schema import PAGE_PARAMETERS, filter_parameters
@@ -35,11 +34,6 @@ from shops.services import shops as shop_services
 ERRORS = {400: None, 401: None, 404: None}
 
 
-def plan_limit_response(error: PlanLimitReached) -> Response:
-    """`{"detail": "Shop limit reached for your plan ('free').", "max_shops": 1}`, as the frontend reads it."""
-    return Response({"detail": error.message, **error.extra}, status=status.HTTP_400_BAD_REQUEST)
-
-
 def _paginated(view: APIView, request: Request, queryset: Any, serializer_class: type) -> Response:
     paginator = OptionalPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
@@ -60,10 +54,8 @@ class ShopListApi(APIView):
     def post(self, request: Request) -> Response:
         data = ShopInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            shop = shop_services.shop_create(owner=request.user, **data.validated_data)
-        except PlanLimitReached as error:
-            return plan_limit_response(error)
+        # Over the plan's limit: `{"detail": "Shop limit reached for your plan ('free').", "max_shops": 1}`.
+        shop = shop_services.shop_create(owner=request.user, **data.validated_data)
         return Response(ShopSerializer(shop, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -196,10 +188,7 @@ class ProductListApi(APIView):
         shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
         data = ProductInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            product = product_services.product_create(shop=shop, data=data.validated_data)
-        except PlanLimitReached as error:
-            return plan_limit_response(error)
+        product = product_services.product_create(shop=shop, data=data.validated_data)  # or the plan's 400
         product = selectors.product_get_for_owner(shop=shop, product_id=product.id)
         return Response(ProductSerializer(product, context={"request": request}).data, status=status.HTTP_201_CREATED)
 

@@ -1,10 +1,12 @@
-"""Field helpers of the shop serializers: money with the currency's decimals, absolute urls, optional formats."""
+"""Field helpers of the shop serializers: money with the currency's decimals (`money`, `MoneyField`),
+absolute urls, optional formats."""
 
 from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import get_attribute
 
 from shops.currencies import quantize_for_currency
 
@@ -12,6 +14,23 @@ from shops.currencies import quantize_for_currency
 def money(amount: Decimal | None, currency: str) -> str | None:
     """A decimal string with the currency's own number of decimals: "12.50" USD, "1200" JPY, "1.250" KWD."""
     return None if amount is None else str(quantize_for_currency(amount, currency))
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class MoneyField(serializers.Field):
+    """An amount read from the object as `money` writes it, with the currency at the dotted path `currency`
+    of the same object (`MoneyField(currency="order.currency")`). Output only."""
+
+    def __init__(self, *, currency: str, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+        self.currency_attrs = currency.split(".")
+
+    def get_attribute(self, instance: Any) -> tuple[Decimal | None, str]:
+        return super().get_attribute(instance), get_attribute(instance, self.currency_attrs)
+
+    def to_representation(self, value: tuple[Decimal | None, str]) -> str | None:
+        amount, currency = value
+        return money(amount, currency)
 
 
 def absolute_url(serializer: serializers.Serializer, url: str) -> str:

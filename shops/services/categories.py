@@ -5,8 +5,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from api.uniqueness import TakenCheck, save_unique
 from shops.models import Category, Shop
-from shops.services.uniqueness import TakenCheck, save_unique, save_with_generated_slug
+from shops.services.uniqueness import save_new_with_slug
 from shops.slugs import normalize_given_slug, slug_from
 
 SLUG_MAX = Category._meta.get_field("slug").max_length
@@ -41,19 +42,14 @@ def category_create(*, shop: Shop, name: str, slug: str = "", description: str =
     """A given slug that is taken is a 400; a slug made from the name gets a -2, -3... suffix when taken
     (as for shops and products), so a new category name never fails on a slug the client did not send."""
     category = Category(shop=shop, name=name.strip(), description=description)
-    if slug:
-        _apply_slug(category, slug)
-        category.full_clean(validate_unique=False, validate_constraints=False)
-        save_unique(category, _taken_checks(category))
-        return category
-    category.slug = "placeholder"
-    category.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
-    return save_with_generated_slug(
+    return save_new_with_slug(
         category,
+        given=slug,
         base=slug_from(category.name, max_length=SLUG_MAX, fallback="category"),
         taken_in=lambda: Category.objects.filter(shop=shop),
         max_length=SLUG_MAX,
-        checks=_taken_checks(category)[:1],
+        checks=_taken_checks(category),
+        generated_checks=_taken_checks(category)[:1],  # the name
     )
 
 

@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.plans import check_can_add_product
+from api.uniqueness import TakenCheck, save_unique
 from shops.currencies import amount_fits_currency, currency_exponent
 from shops.models import Category, Product, ProductInventoryItem, Shop
 from shops.services.categories import category_get_or_create_by_name
-from shops.services.uniqueness import TakenCheck, save_unique, save_with_generated_slug
+from shops.services.uniqueness import save_with_generated_slug
 from shops.services.variants import product_variants_sync
 from shops.slugs import normalize_given_slug, slug_from
 from shops.stock import refresh_product_stock

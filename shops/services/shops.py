@@ -7,11 +7,12 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.plans import check_can_add_shop
+from api.uniqueness import save_unique
 from images.storage import delete_objects_on_commit, discard_objects, release_objects
 from images.uploads import store_uploaded_image
 from shops.currencies import amount_fits_currency
 from shops.models import Category, Product, ProductInventoryItem, Shop
-from shops.services.uniqueness import save_unique, save_with_generated_slug
+from shops.services.uniqueness import save_new_with_slug, save_with_generated_slug
 from shops.slugs import normalize_given_slug, slug_from
 from shops.storefront_cache import storefront_changed
 
@@ -76,18 +77,13 @@ def shop_create(*, owner: User, name: str, **fields: Any) -> Shop:
     slug = fields.pop("slug", "")
     shop = Shop(owner=owner, name=name)
     _apply(shop, fields)
-    if slug:
-        shop.slug = normalize_given_slug(slug, max_length=SLUG_MAX)
-        shop.full_clean(validate_unique=False, validate_constraints=False)
-        save_unique(shop, _slug_taken_check(shop))
-        return shop
-    shop.slug = "placeholder"
-    shop.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
-    return save_with_generated_slug(
+    return save_new_with_slug(
         shop,
+        given=slug,
         base=slug_from(name, max_length=SLUG_MAX, fallback="shop"),
         taken_in=Shop.objects.all,
         max_length=SLUG_MAX,
+        checks=_slug_taken_check(shop),
     )
 
 

@@ -1,4 +1,4 @@
-"""Turning "already taken" into a 400 naming the field, before the write and when a concurrent write wins."""
+"""Saving a row under the first free slug made from a name (the "already taken" checks: `api.uniqueness`)."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -6,30 +6,11 @@ from typing import TypeVar
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from shops.slugs import first_free_slug
+from api.uniqueness import CONFLICT, TakenCheck, raise_if_taken, save_unique
+from shops.slugs import first_free_slug, normalize_given_slug
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 SLUG_ATTEMPTS = 5
-
-# A check: (field, message, "is it taken?") evaluated against the database.
-TakenCheck = tuple[str, str, Callable[[], bool]]
-
-
-def raise_if_taken(checks: list[TakenCheck]) -> None:
-    errors = {field: message for field, message, is_taken in checks if is_taken()}
-    if errors:
-        raise ValidationError(errors)
-
-
-def save_unique(instance: models.Model, checks: list[TakenCheck], *, update_fields: list[str] | None = None) -> None:
-    """Check, then save in a savepoint; a unique violation from a concurrent writer becomes the same 400."""
-    raise_if_taken(checks)
-    try:
-        with transaction.atomic():
-            instance.save(update_fields=update_fields)
-    except IntegrityError as error:
-        raise_if_taken(checks)
-        raise ValidationError("This conflicts with another record; try again.") from error
 
 
 def save_with_generated_slug(
@@ -54,5 +35,30 @@ def save_with_generated_slug(
             if taken_in().filter(slug=instance.slug).exists():
                 continue
             raise_if_taken(checks)
-            raise ValidationError("This conflicts with another record; try again.") from error
+            raise ValidationError(CONFLICT) from error
     raise ValidationError({"slug": "Could not find a free slug; give one explicitly."})
+
+
+def save_new_with_slug(
+    instance: ModelT,
+    *,
+    given: str,
+    base: str,
+    taken_in: Callable[[], models.QuerySet],
+    max_length: int,
+    checks: list[TakenCheck],
+    generated_checks: list[TakenCheck] | None = None,
+) -> ModelT:
+    """Clean and save a new row under the slug the client gave (normalised; taken is a 400 by `checks`) or,
+    none given, under the first free slug made from `base` (then only `generated_checks`: the slug is made,
+    not chosen, so it cannot be taken)."""
+    if given:
+        instance.slug = normalize_given_slug(given, max_length=max_length)
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+        save_unique(instance, checks)
+        return instance
+    instance.slug = "placeholder"
+    instance.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
+    return save_with_generated_slug(
+        instance, base=base, taken_in=taken_in, max_length=max_length, checks=generated_checks
+    )
