@@ -17,6 +17,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.authentication import INVALID_TOKEN_FLAG
+from images.storage import StorageUnavailable
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -30,6 +31,13 @@ class ServiceUnavailable(exceptions.APIException):
 class DatabaseUnavailable(ServiceUnavailable):
     default_detail = "The database is unavailable. Nothing was saved; try again shortly."
     default_code = "database_unavailable"
+
+
+class ImageStorageUnavailable(ServiceUnavailable):
+    """images.storage.StorageUnavailable, answered."""
+
+    default_detail = "Image storage is unavailable. Nothing was saved; try again shortly."
+    default_code = "storage_unavailable"
 
 
 class RequestBodyTooLarge(exceptions.APIException):
@@ -63,6 +71,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, DATABASE_DOWN_ERRORS):
         exc = DatabaseUnavailable()
+    elif isinstance(exc, StorageUnavailable):
+        exc = ImageStorageUnavailable()
     elif isinstance(exc, RequestDataTooBig):
         # DRF reads JSON and form bodies through request.body, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE.
         exc = RequestBodyTooLarge()

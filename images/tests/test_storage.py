@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
+from api.exceptions import exception_handler
 from conftest import image_bytes
 from images.models import PendingDeletion
 from images.storage import (
@@ -84,7 +85,9 @@ def test_store_objects_raises_storage_unavailable_when_the_bucket_is_unreachable
     with mock.patch.object(S3Storage, "_save", side_effect=UNREACHABLE), pytest.raises(StorageUnavailable) as caught:
         store_objects(two_objects())
 
-    assert (caught.value.status_code, caught.value.detail) == (503, UNAVAILABLE)
+    answered = exception_handler(caught.value, {})  # the API's answer to it
+    assert answered is not None
+    assert (answered.status_code, answered.data, answered["Retry-After"]) == (503, {"detail": UNAVAILABLE}, "5")
     assert caught.value.__cause__ is UNREACHABLE
     assert bucket.keys() == set()
     assert journaled() == set()

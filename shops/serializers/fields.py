@@ -1,4 +1,4 @@
-"""Field helpers of the shop serializers: money with the currency's decimals, absolute urls, optional formats."""
+"""Field helpers of the shop serializers: money with the currency's decimals, optional formats."""
 
 from decimal import Decimal
 from typing import Any
@@ -12,13 +12,6 @@ from shops.currencies import quantize_for_currency
 def money(amount: Decimal | None, currency: str) -> str | None:
     """A decimal string with the currency's own number of decimals: "12.50" USD, "1200" JPY, "1.250" KWD."""
     return None if amount is None else str(quantize_for_currency(amount, currency))
-
-
-def absolute_url(serializer: serializers.Serializer, url: str) -> str:
-    request = serializer.context.get("request")
-    if url.startswith("/") and request is not None:
-        return request.build_absolute_uri(url)
-    return url
 
 
 @extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})
