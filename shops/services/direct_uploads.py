@@ -27,7 +27,7 @@ from images.storage import STORAGE_ERRORS, StorageUnavailable, discard_objects, 
 from images.uploads import store_image_file, temporary_file
 from images.validation import ALLOWED_FORMATS, validate_image
 from shops.models import DirectUpload, Product, ProductImage
-from shops.services.images import FOLDER, _check_limit, product_image_record
+from shops.services.images import FOLDER, product_image_record, product_image_room_check
 
 INCOMING_FOLDER = "incoming"
 ALLOWED_CONTENT_TYPES = {image_format.content_type for image_format in ALLOWED_FORMATS.values()}
@@ -47,7 +47,7 @@ def direct_upload_start(*, user: User, product: Product, content_type: str) -> U
     if content_type not in ALLOWED_CONTENT_TYPES:
         allowed = ", ".join(sorted(ALLOWED_CONTENT_TYPES))
         raise ValidationError({"content_type": f"Upload one of: {allowed}."})
-    _check_limit(product, "content_type")
+    product_image_room_check(product=product, field="content_type")
     _check_outstanding(user=user, product=product, lock=False)  # a refusal writes nothing, not even the journal
     upload_id = uuid.uuid4()
     key = f"{INCOMING_FOLDER}/{upload_id.hex}"
@@ -131,7 +131,7 @@ def direct_upload_complete(*, user: User, product: Product, upload_id: uuid.UUID
     try:
         with _downloaded(upload) as local:
             validated = validate_image(local, field="file")
-            _check_limit(product, "file")
+            product_image_room_check(product=product, field="file")
             stored = store_image_file(path=local.name, validated=validated, folder=FOLDER)
         return product_image_record(product=product, stored=stored, alt_text=alt_text)
     finally:

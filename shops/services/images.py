@@ -16,15 +16,12 @@ from shops.storefront_cache import storefront_changed
 FOLDER = "product_images"
 
 
-def _limit_error(field: str) -> ValidationError:
-    limit = settings.PRODUCT_IMAGE_LIMIT
-    return ValidationError({field: f"A product can have at most {limit} images; delete one first."})
-
-
-def _check_limit(product: Product, field: str) -> int:
+def product_image_room_check(*, product: Product, field: str) -> int:
+    """The product's number of images, or a ValidationError naming `field` when it has PRODUCT_IMAGE_LIMIT."""
     count = ProductImage.objects.filter(product=product).count()
     if count >= settings.PRODUCT_IMAGE_LIMIT:
-        raise _limit_error(field)
+        limit = settings.PRODUCT_IMAGE_LIMIT
+        raise ValidationError({field: f"A product can have at most {limit} images; delete one first."})
     return count
 
 
@@ -35,7 +32,7 @@ def product_image_upload(*, product: Product, file: IO[bytes], alt_text: str = "
     Either everything is written or nothing: a storage failure stores no row (StorageUnavailable, a 503),
     a database failure deletes the objects, and a crash in between leaves them journaled for the purge.
     """
-    _check_limit(product, field)
+    product_image_room_check(product=product, field=field)
     stored = store_uploaded_image(file=file, folder=FOLDER, field=field)
     return product_image_record(product=product, stored=stored, alt_text=alt_text, field=field)
 
@@ -50,7 +47,7 @@ def product_image_record(*, product: Product, stored: StoredImage, alt_text: str
             product=product,
             image=stored.name,
             alt_text=alt_text,
-            position=_check_limit(product, field) + 1,  # after the last; numbered from 1
+            position=product_image_room_check(product=product, field=field) + 1,  # after the last; numbered from 1
             width=stored.width,
             height=stored.height,
             content_type=stored.content_type,
