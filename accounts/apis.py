@@ -21,6 +21,7 @@ from accounts.throttles import (
     RegisterThrottle,
     login_attempt_succeeded,
 )
+from api.uploads import IMAGE_UPLOAD_REQUEST, uploaded_file
 
 COOKIE_HELP = (
     "true: also set the token in the httpOnly auth cookie and leave it out of the body "
@@ -172,28 +173,6 @@ class MeApi(APIView):
         data.is_valid(raise_exception=True)
         user = services.user_update(user=request.user, data=data.validated_data)
         return Response({"user": UserSerializer(user, context={"request": request}).data})
-
-
-def uploaded_file(request: Request) -> tuple[Any, str]:
-    """The multipart file under `file` (or `image`, as the existing frontend may send it) and its field."""
-    field = "file" if "file" in request.FILES else "image"
-    upload = request.FILES.get(field)
-    if upload is None:
-        raise serializers.ValidationError(
-            {"file": ["No file was submitted. Send the image in the multipart field 'file' (or 'image')."]}
-        )
-    return upload, field
-
-
-IMAGE_UPLOAD_REQUEST = {
-    "multipart/form-data": inline_serializer(
-        "ImageUploadInput",
-        {
-            "file": serializers.FileField(required=False, help_text="The image (or send it as `image`)."),
-            "image": serializers.FileField(required=False),
-        },
-    )
-}
 
 
 class ProfileImageApi(APIView):

@@ -12,8 +12,7 @@ from knox.models import AuthToken
 
 from accounts.models import User
 from api.uniqueness import TakenCheck, raise_if_taken, save_or_raise_taken
-from images.storage import delete_objects_on_commit, discard_objects, release_objects
-from images.uploads import store_uploaded_image
+from images.uploads import image_field_replace, store_uploaded_image
 
 PROFILE_IMAGE_FOLDER = "profile_images"
 
@@ -125,17 +124,6 @@ def user_profile_image_set(*, user: User, file: IO[bytes], field: str = "file") 
     image is deleted once that commits. Either the row and the object are both written or neither is (a
     storage failure is a 503 with nothing saved). Call it outside a transaction."""
     stored = store_uploaded_image(file=file, folder=PROFILE_IMAGE_FOLDER, field=field, with_renditions=False)
-    try:
-        with transaction.atomic():
-            # The row lock orders concurrent uploads, so each replaced object is deleted exactly once.
-            locked = User.objects.select_for_update().get(id=user.id)
-            previous = locked.profile_image.name
-            locked.profile_image = stored.name
-            locked.save(update_fields=["profile_image"])
-            release_objects(stored.names)
-            delete_objects_on_commit([previous])
-    except BaseException:
-        discard_objects(stored.names)
-        raise
+    locked = image_field_replace(rows=User.objects.all(), pk=user.id, field="profile_image", stored=stored)
     user.profile_image = locked.profile_image
     return user

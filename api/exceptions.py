@@ -19,6 +19,7 @@ from rest_framework.views import set_rollback
 
 from api.errors import INVALID_TOKEN_FLAG, RefusedWithFields
 from api.renderers import json_response
+from images.storage import StorageUnavailable
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -32,6 +33,13 @@ class ServiceUnavailable(exceptions.APIException):
 class DatabaseUnavailable(ServiceUnavailable):
     default_detail = "The database is unavailable. Nothing was saved; try again shortly."
     default_code = "database_unavailable"
+
+
+class ImageStorageUnavailable(ServiceUnavailable):
+    """images.storage.StorageUnavailable, answered."""
+
+    default_detail = "Image storage is unavailable. Nothing was saved; try again shortly."
+    default_code = "storage_unavailable"
 
 
 class RequestBodyTooLarge(exceptions.APIException):
@@ -68,6 +76,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, DATABASE_DOWN_ERRORS):
         exc = DatabaseUnavailable()
+    elif isinstance(exc, StorageUnavailable):
+        exc = ImageStorageUnavailable()
     elif isinstance(exc, RequestDataTooBig):
         # DRF reads JSON and form bodies through request.body, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE.
         exc = RequestBodyTooLarge()

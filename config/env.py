@@ -164,9 +164,11 @@ def spaces_storage_options() -> dict[str, object]:
         # Every name has 128 random bits: skipping the existence check saves a HEAD request per object.
         "file_overwrite": True,
         "object_parameters": {"CacheControl": env.str("SPACES_CACHE_CONTROL", default="public, max-age=86400")},
-        "signature_version": "s3v4",
-        # Fail fast when the bucket is unreachable: the client gets a 503 instead of a hung worker.
+        # Fail fast when the bucket is unreachable: the client gets a 503 instead of a hung worker. The
+        # signature version belongs here: S3Storage ignores its own `signature_version` once `client_config`
+        # is given, and botocore would then sign presigned POSTs with SigV2 when no region is set.
         "client_config": Config(
+            signature_version="s3v4",
             connect_timeout=env.float("SPACES_CONNECT_TIMEOUT", default=5),
             read_timeout=env.float("SPACES_READ_TIMEOUT", default=30),
             retries={"max_attempts": env.int("SPACES_MAX_ATTEMPTS", default=2), "mode": "standard"},
@@ -175,11 +177,17 @@ def spaces_storage_options() -> dict[str, object]:
     # Parts of a large object are sent one after another from the request's thread: boto3's default of 10
     # threads reads up to 10 parts of 8 MB into memory at once (+33 MB for a 25 MB upload, measured).
     options["transfer_config"] = TransferConfig(use_threads=False)
+    # Urls are `{url_protocol}//{custom_domain}/{key}`, always: the public base url, else the bucket's
+    # path-style url at the endpoint (what botocore builds for an endpoint_url), so S3Storage.url() is a
+    # string format and not a botocore call.
     public_base_url = env.str("SPACES_PUBLIC_BASE_URL", default="").rstrip("/")
     if public_base_url:
         parsed = urlparse(public_base_url)
         options["custom_domain"] = parsed.netloc + parsed.path
-        options["url_protocol"] = f"{parsed.scheme or 'https'}:"
+    else:
+        parsed = urlparse(str(options["endpoint_url"]).rstrip("/"))
+        options["custom_domain"] = f"{parsed.netloc}{parsed.path}/{options['bucket_name']}"
+    options["url_protocol"] = f"{parsed.scheme or 'https'}:"
     return options
 
 

@@ -11,14 +11,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import pyvips
 from PIL import Image
 
 from images.metadata import strip_gif_file, strip_jpeg_file, strip_png_file, strip_webp_file
 from images.validation import ImageFormat
-
-# No operation cache: a server processes each image once, and cached pixels would stay resident.
-pyvips.cache_set_max(0)
+from images.vips import pyvips
 
 # EXIF (GPS position, camera serial), XMP and IPTC (owner names) go; the colour profile stays.
 KEEP_ONLY_ICC = pyvips.enums.ForeignKeep.ICC

@@ -2,20 +2,19 @@
 that no object outlives the row that should reference it — whatever fails, even a killed process."""
 
 import logging
-import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import IO, Any
+from typing import IO
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.functional import empty
 
-from api.exceptions import ServiceUnavailable
 from images.models import PendingDeletion
 
 logger = logging.getLogger(__name__)
@@ -23,9 +22,8 @@ logger = logging.getLogger(__name__)
 STORAGE_ERRORS = (BotoCoreError, ClientError, OSError)
 
 
-class StorageUnavailable(ServiceUnavailable):
-    default_detail = "Image storage is unavailable. Nothing was saved; try again shortly."
-    default_code = "storage_unavailable"
+class StorageUnavailable(Exception):
+    """The object storage failed: nothing was saved (api.exceptions answers 503 with Retry-After)."""
 
 
 def new_object_stem(*, folder: str) -> str:
@@ -33,40 +31,13 @@ def new_object_stem(*, folder: str) -> str:
     return f"{folder}/{secrets.token_hex(16)}"
 
 
-# Names this module makes: folders, hex stems, width suffixes. Their url needs no quoting.
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9_./-]+")
-_URL_PREFIX_PROBE = "url-prefix-probe.webp"
-
-
-def object_url(name: str) -> str:
-    """The public url of a stored object. A storefront page shows hundreds: S3Storage.url() builds each with
-    botocore (~0.1 ms), so the bucket's url prefix is computed once per storage and a plain name appended."""
-    prefix = _url_prefix()
-    if prefix is None or not _PLAIN_NAME.fullmatch(name) or name.startswith(("/", ".")) or ".." in name:
-        return default_storage.url(name)
-    return prefix + name
-
-
-def _url_prefix() -> str | None:
-    """What every plain name's url starts with, or None when a url is more than prefix + name (signed urls)."""
-    storage = _default_storage_instance()
-    try:
-        return storage._object_url_prefix
-    except AttributeError:
-        pass
-    url = storage.url(_URL_PREFIX_PROBE)
-    prefix = url[: -len(_URL_PREFIX_PROBE)] if url.endswith("/" + _URL_PREFIX_PROBE) else None
-    storage._object_url_prefix = prefix
-    return prefix
-
-
-def _default_storage_instance() -> Any:
-    """The storage behind the lazy `default_storage` (a new one whenever STORAGES changes)."""
-    wrapped = getattr(default_storage, "_wrapped", None)
-    if wrapped is empty:
-        default_storage._setup()
-        wrapped = default_storage._wrapped
-    return default_storage if wrapped is None else wrapped
+def object_url(name: str, *, request: HttpRequest | None = None) -> str:
+    """The public url of a stored object: the storage's own url (both storage classes build it without a
+    network call: images.backends), made absolute with the request's host when it is a path (local storage)."""
+    url = default_storage.url(name)
+    if request is not None and url.startswith("/"):
+        return request.build_absolute_uri(url)
+    return url
 
 
 # An object's body: its bytes, or a file object read from its start (S3Storage sends a large one part after
@@ -80,7 +51,7 @@ def store_objects(objects: dict[str, tuple[Body, str]]) -> list[str]:
     The journal entries are committed before the first byte is stored, so a crash at any point leaves them
     for the purge. The caller must `release_objects(names)` in the transaction that commits the row
     referencing them, or `discard_objects(names)` when giving up. On a storage error every object stored so
-    far is deleted (or, while the storage still fails, left journaled) and StorageUnavailable (503) is raised.
+    far is deleted (or, while the storage still fails, left journaled) and StorageUnavailable is raised.
     """
     names = list(objects)
     journal_objects(names)
@@ -111,6 +82,21 @@ def journal_objects(names: Iterable[str]) -> None:
     transaction: a rollback must not take the record away)."""
     with transaction.atomic():
         PendingDeletion.objects.bulk_create([PendingDeletion(name=name) for name in names], ignore_conflicts=True)
+
+
+@contextmanager
+def objects_committed(names: Iterable[str]) -> Iterator[None]:
+    """The transaction that writes the rows referencing the objects `names` just stored (journaled): the
+    block runs in it, the objects are released from the journal in it, and on any exception (the transaction
+    rolled back) they are deleted. Enter it outside a transaction."""
+    names = list(names)
+    try:
+        with transaction.atomic():
+            yield
+            release_objects(names)
+    except BaseException:
+        discard_objects(names)
+        raise
 
 
 def release_objects(names: Iterable[str]) -> None:

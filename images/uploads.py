@@ -8,16 +8,17 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TypeVar
 
 from django.conf import settings
+from django.db.models import Model, QuerySet
 
+from images.backends import COPY_CHUNK_BYTES
 from images.processing import process_image, process_image_file
-from images.storage import Body, new_object_stem, store_objects
+from images.storage import Body, delete_objects_on_commit, new_object_stem, objects_committed, store_objects
 from images.validation import ALLOWED_FORMATS, ValidatedImage, validate_image
 
 WEBP = "image/webp"
-COPY_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,24 @@ def _rendition_names(stem: str, renditions: dict[int, bytes]) -> dict[int, str]:
     # A version suffix: regenerated renditions never overwrite the ones that pages may still link to.
     version = secrets.token_hex(3)
     return {width: f"{stem}_w{width}_{version}.webp" for width in renditions}
+
+
+RowT = TypeVar("RowT", bound=Model)
+
+
+def image_field_replace(
+    *, rows: QuerySet[RowT], pk: int, field: str, stored: StoredImage, also_update: tuple[str, ...] = ()
+) -> RowT:
+    """Point the image `field` of row `pk` at the just-stored image, its previous image deleted once that
+    commits (the objects_committed journal: on failure the new objects are deleted). The row lock orders
+    concurrent replacements, so each replaced object is deleted exactly once. Call it outside a transaction."""
+    with objects_committed(stored.names):
+        locked = rows.select_for_update().get(pk=pk)
+        previous = getattr(locked, field).name
+        setattr(locked, field, stored.name)
+        locked.save(update_fields=[field, *also_update])
+        delete_objects_on_commit([previous])
+    return locked
 
 
 def store_renditions(*, original_name: str, data: bytes, content_type: str) -> dict[int, str]:

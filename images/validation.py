@@ -6,7 +6,6 @@ import warnings
 from dataclasses import dataclass
 from typing import IO
 
-import pyvips
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
@@ -19,6 +18,7 @@ from images.metadata import (
     check_block_count,
     gif_frame_count,
 )
+from images.vips import pyvips
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from orders.models import Cart, CartItem, Order, OrderItem
 from orders.variants import option_entries, option_ids, option_label
 from shops.models import Product
 from shops.pricing import unit_price
-from shops.serializers import MoneyField, absolute_url, money
+from shops.serializers import MoneyField, money
 
 PRODUCT_IMAGE = inline_serializer(
     "LineProductImage",
@@ -39,7 +39,11 @@ def _product_image(serializer: serializers.Serializer, product: Product | None) 
     if not images:
         return None
     image = images[0]
-    return {"id": image.id, "url": absolute_url(serializer, object_url(image.image.name)), "alt_text": image.alt_text}
+    return {
+        "id": image.id,
+        "url": object_url(image.image.name, request=serializer.context.get("request")),
+        "alt_text": image.alt_text,
+    }
 
 
 def cart_line_options(line: CartItem) -> list[dict[str, Any]]:

@@ -100,13 +100,13 @@ _static_files = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesSto
 # One code path for both: Spaces (S3 API) when a bucket is configured, the local file system otherwise.
 if spaces_configured():
     STORAGES = {
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": spaces_storage_options()},
+        "default": {"BACKEND": "images.backends.BucketStorage", "OPTIONS": spaces_storage_options()},
         "staticfiles": _static_files,
     }
 else:
     STORAGES = {
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "images.backends.LocalStorage",
             "OPTIONS": {
                 "location": MEDIA_ROOT / spaces_root_folder(),
                 "base_url": f"{MEDIA_URL}{spaces_root_folder()}/",

@@ -55,28 +55,41 @@ def walk_gif_file(source: IO[bytes], target: IO[bytes] | None, *, frame_limit: i
             if target is not None:
                 target.write(b";")
             return frames
-        if introducer == b",":  # an image: descriptor, local colour table, LZW code size, data
+        if introducer == b",":
             frames += 1
             if frame_limit is not None and frames > frame_limit:
                 return frames
-            descriptor = data.take(9)
-            if len(descriptor) < 9:
+            if not _copy_gif_image(data, target, budget):
                 return None
-            if target is not None:
-                target.write(introducer + descriptor)
-            if descriptor[8] & 0x80 and not data.copy(3 << ((descriptor[8] & 0x07) + 1), target):
-                return None
-            if not data.copy(1, target):  # LZW minimum code size
-                return None
-            if _gif_sub_blocks(data, target, budget) is None:
-                return None
-        else:
-            label = data.take(1)
-            blocks = _gif_sub_blocks(data, None, budget) if label else None
-            if blocks is None:
-                return None
-            if target is not None:
-                target.write(_kept_gif_extension(label, blocks))
+        elif not _copy_gif_extension(data, target, budget):
+            return None
+
+
+def _copy_gif_image(data: Input, target: IO[bytes] | None, budget: Budget) -> bool:
+    """After its introducer: an image's descriptor, local colour table, LZW code size and data. False if the
+    file ends first."""
+    descriptor = data.take(9)
+    if len(descriptor) < 9:
+        return False
+    if target is not None:
+        target.write(b"," + descriptor)
+    if descriptor[8] & 0x80 and not data.copy(3 << ((descriptor[8] & 0x07) + 1), target):
+        return False
+    if not data.copy(1, target):  # LZW minimum code size
+        return False
+    return _gif_sub_blocks(data, target, budget) is not None
+
+
+def _copy_gif_extension(data: Input, target: IO[bytes] | None, budget: Budget) -> bool:
+    """After its introducer: an extension, written only as far as _kept_gif_extension keeps it. False if the
+    file ends first."""
+    label = data.take(1)
+    blocks = _gif_sub_blocks(data, None, budget) if label else None
+    if blocks is None:
+        return False
+    if target is not None:
+        target.write(_kept_gif_extension(label, blocks))
+    return True
 
 
 def _kept_gif_extension(label: bytes, blocks: list[bytes]) -> bytes:

@@ -27,39 +27,47 @@ def _copy_webp_chunks(data: Input, target: IO[bytes], count: int, kept: set[byte
         if size > count:
             return None
         count -= size
-        if kind not in kept:
-            if not data.copy(size, None):
-                return None
-            continue
-        if kind == b"VP8X":
-            if length < 1 or not data.fill(9):
-                return None
-            flags = data.buffer[data.start + 8] & ~(VP8X_EXIF_FLAG | VP8X_XMP_FLAG) & 0xFF
-            target.write(data.take(8) + bytes([flags]))
-            data.start += 1
-            if not data.copy(size - 9, target):
-                return None
-            written += size
-        elif kind == b"ANMF":
-            # A frame holds a header and chunks of its own: rewrite it with its kept chunks and its new size.
-            if length < WEBP_FRAME_HEADER_BYTES or not data.fill(8 + WEBP_FRAME_HEADER_BYTES):
-                return None
-            data.start += 8
-            frame_start = target.tell()
-            target.write(b"ANMF\x00\x00\x00\x00" + data.take(WEBP_FRAME_HEADER_BYTES))
-            inner = _copy_webp_chunks(data, target, size - 8 - WEBP_FRAME_HEADER_BYTES, WEBP_KEPT_FRAME_CHUNKS, budget)
-            if inner is None:
-                return None
-            end = target.tell()
-            target.seek(frame_start + 4)
-            target.write(struct.pack("<I", WEBP_FRAME_HEADER_BYTES + inner))
-            target.seek(end)
-            written += 8 + WEBP_FRAME_HEADER_BYTES + inner
-        else:
-            if not data.copy(size, target):
-                return None
-            written += size
+        copied = _copy_webp_chunk(data, target, kind if kind in kept else None, length, size, budget)
+        if copied is None:
+            return None
+        written += copied
     return written
+
+
+def _copy_webp_chunk(
+    data: Input, target: IO[bytes], kind: bytes | None, length: int, size: int, budget: Budget
+) -> int | None:
+    """One chunk of `size` bytes (header included): dropped (`kind` None), VP8X without its EXIF and XMP flags,
+    an ANMF frame rewritten, or copied. The number of bytes written, None if malformed."""
+    if kind is None:
+        return 0 if data.copy(size, None) else None
+    if kind == b"VP8X":
+        if length < 1 or not data.fill(9):
+            return None
+        flags = data.buffer[data.start + 8] & ~(VP8X_EXIF_FLAG | VP8X_XMP_FLAG) & 0xFF
+        target.write(data.take(8) + bytes([flags]))
+        data.start += 1
+        return size if data.copy(size - 9, target) else None
+    if kind == b"ANMF":
+        return _copy_webp_frame(data, target, length, size, budget)
+    return size if data.copy(size, target) else None
+
+
+def _copy_webp_frame(data: Input, target: IO[bytes], length: int, size: int, budget: Budget) -> int | None:
+    """A frame holds a header and chunks of its own: rewrite it with its kept chunks and its new size."""
+    if length < WEBP_FRAME_HEADER_BYTES or not data.fill(8 + WEBP_FRAME_HEADER_BYTES):
+        return None
+    data.start += 8
+    frame_start = target.tell()
+    target.write(b"ANMF\x00\x00\x00\x00" + data.take(WEBP_FRAME_HEADER_BYTES))
+    inner = _copy_webp_chunks(data, target, size - 8 - WEBP_FRAME_HEADER_BYTES, WEBP_KEPT_FRAME_CHUNKS, budget)
+    if inner is None:
+        return None
+    end = target.tell()
+    target.seek(frame_start + 4)
+    target.write(struct.pack("<I", WEBP_FRAME_HEADER_BYTES + inner))
+    target.seek(end)
+    return 8 + WEBP_FRAME_HEADER_BYTES + inner
 
 
 def strip_webp_file(source: IO[bytes], target: IO[bytes]) -> bool:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
+from api.exceptions import exception_handler
 from conftest import image_bytes
 from images.models import PendingDeletion
 from images.storage import (
@@ -84,7 +85,9 @@ def test_store_objects_raises_storage_unavailable_when_the_bucket_is_unreachable
     with mock.patch.object(S3Storage, "_save", side_effect=UNREACHABLE), pytest.raises(StorageUnavailable) as caught:
         store_objects(two_objects())
 
-    assert (caught.value.status_code, caught.value.detail) == (503, UNAVAILABLE)
+    answered = exception_handler(caught.value, {})  # the API's answer to it
+    assert answered is not None
+    assert (answered.status_code, answered.data, answered["Retry-After"]) == (503, {"detail": UNAVAILABLE}, "5")
     assert caught.value.__cause__ is UNREACHABLE
     assert bucket.keys() == set()
     assert journaled() == set()
@@ -92,16 +95,16 @@ def test_store_objects_raises_storage_unavailable_when_the_bucket_is_unreachable
 
 def test_store_objects_deletes_the_objects_stored_before_the_storage_failed(bucket: Any) -> None:
     """The first object reached the bucket, the second's reply timed out after it was stored: neither stays."""
-    real_save = S3Storage._save
+    real_save = S3Storage.save
     stored: list[str] = []
 
-    def save_then_time_out_on_the_second(storage: S3Storage, name: str, content: Any) -> str:
-        stored.append(real_save(storage, name, content))
+    def save_then_time_out_on_the_second(storage: S3Storage, name: str, content: Any, **kwargs: Any) -> str:
+        stored.append(real_save(storage, name, content, **kwargs))
         if len(stored) == 2:
             raise ReadTimeoutError(endpoint_url="http://bucket")
         return stored[-1]
 
-    with mock.patch.object(S3Storage, "_save", save_then_time_out_on_the_second), pytest.raises(StorageUnavailable):
+    with mock.patch.object(S3Storage, "save", save_then_time_out_on_the_second), pytest.raises(StorageUnavailable):
         store_objects(two_objects())
 
     assert len(stored) == 2
@@ -111,17 +114,17 @@ def test_store_objects_deletes_the_objects_stored_before_the_storage_failed(buck
 
 def test_store_objects_that_cannot_clean_up_leaves_the_objects_journaled_for_the_purge(bucket: Any) -> None:
     objects = two_objects()
-    real_save = S3Storage._save
+    real_save = S3Storage.save
     calls: list[str] = []
 
-    def fail_on_the_second(storage: S3Storage, name: str, content: Any) -> str:
+    def fail_on_the_second(storage: S3Storage, name: str, content: Any, **kwargs: Any) -> str:
         calls.append(name)
         if len(calls) == 2:
             raise UNREACHABLE
-        return real_save(storage, name, content)
+        return real_save(storage, name, content, **kwargs)
 
     with (
-        mock.patch.object(S3Storage, "_save", fail_on_the_second),
+        mock.patch.object(S3Storage, "save", fail_on_the_second),
         mock.patch.object(S3Storage, "delete", side_effect=UNREACHABLE),
         pytest.raises(StorageUnavailable),
     ):

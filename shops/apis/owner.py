@@ -11,10 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.apis import IMAGE_UPLOAD_REQUEST, uploaded_file
 from api.pagination import OptionalPagination
 from api.parsers import SafeJSONParser
 from api.schema import PAGE_PARAMETERS, filter_parameters
+from api.uploads import IMAGE_UPLOAD_REQUEST, image_upload_request, uploaded_file
 from shops import selectors
 from shops.apis.inputs import (
     CategoryInputSerializer,
@@ -245,26 +245,14 @@ class ProductImageUploadApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={
-            "multipart/form-data": inline_serializer(
-                "ProductImageUploadInput",
-                {
-                    "file": serializers.FileField(required=False, help_text="The image (or send it as `image`)."),
-                    "image": serializers.FileField(required=False),
-                    "alt_text": serializers.CharField(required=False, max_length=255),
-                },
-            )
-        },
+        request=image_upload_request(
+            "ProductImageUploadInput", alt_text=serializers.CharField(required=False, max_length=255)
+        ),
         responses={201: ProductImageSerializer, 400: None, 401: None, 404: None, 503: None},
     )
     def post(self, request: Request, shop_id: int, product_id: int) -> Response:
         product = owned_product(request, shop_id, product_id)
-        field = "file" if "file" in request.FILES else "image"
-        upload = request.FILES.get(field)
-        if upload is None:
-            raise serializers.ValidationError(
-                {"file": ["No file was submitted. Send the image in the multipart field 'file' (or 'image')."]}
-            )
+        upload, field = uploaded_file(request)
         alt_text = ProductImageUpdateInputSerializer(data={"alt_text": request.data.get("alt_text", "")})
         alt_text.is_valid(raise_exception=True)
         image = image_services.product_image_upload(

@@ -1,6 +1,5 @@
 """Direct-to-bucket product image uploads: ask for a presigned upload, send the bytes, complete."""
 
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -50,11 +49,9 @@ class ProductImageUploadUrlApi(APIView):
             user=request.user,
             product=product,
             content_type=data.validated_data["content_type"],
-            local_upload_url=lambda token: request.build_absolute_uri(
-                reverse("direct-upload-local", kwargs={"token": token})
-            ),
         )
-        body = UploadTargetSerializer({"upload": target.upload, "url": target.url, "fields": target.fields}).data
+        url = request.build_absolute_uri(target.url)  # a bucket's url as it is; this server's path made absolute
+        body = UploadTargetSerializer({"upload": target.upload, "url": url, "fields": target.fields}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -1,6 +1,6 @@
 """How shops, categories, products and images look in JSON (owner and public views), one module each."""
 
-from shops.serializers.fields import MoneyField, absolute_url, money
+from shops.serializers.fields import MoneyField, money
 from shops.serializers.images import ProductImageSerializer, PublicProductImageSerializer
 from shops.serializers.products import (
     InventoryItemSerializer,
@@ -39,6 +39,5 @@ __all__ = [
     "ShopSerializer",
     "VariantOptionSerializer",
     "VariantTypeSerializer",
-    "absolute_url",
     "money",
 ]

@@ -1,5 +1,5 @@
 """Field helpers of the shop serializers: money with the currency's decimals (`money`, `MoneyField`),
-absolute urls, optional formats."""
+optional formats."""
 
 from decimal import Decimal
 from typing import Any
@@ -31,13 +31,6 @@ class MoneyField(serializers.Field):
     def to_representation(self, value: tuple[Decimal | None, str]) -> str | None:
         amount, currency = value
         return money(amount, currency)
-
-
-def absolute_url(serializer: serializers.Serializer, url: str) -> str:
-    request = serializer.context.get("request")
-    if url.startswith("/") and request is not None:
-        return request.build_absolute_uri(url)
-    return url
 
 
 @extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})

@@ -7,7 +7,6 @@ from images.storage import object_url
 from shops.models import (
     ProductImage,
 )
-from shops.serializers.fields import absolute_url
 
 
 class ProductImageSerializer(serializers.ModelSerializer):
@@ -39,12 +38,13 @@ class ProductImageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, image: ProductImage) -> str:
-        return absolute_url(self, object_url(image.image.name))
+        return object_url(image.image.name, request=self.context.get("request"))
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
     def get_renditions(self, image: ProductImage) -> dict[str, str]:
+        request = self.context.get("request")
         ordered = sorted(image.renditions.items(), key=lambda item: int(item[0]))
-        return {width: absolute_url(self, object_url(name)) for width, name in ordered}
+        return {width: object_url(name, request=request) for width, name in ordered}
 
     def get_srcset(self, image: ProductImage) -> str:
         return ", ".join(f"{url} {width}w" for width, url in self.get_renditions(image).items())

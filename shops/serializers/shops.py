@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.serializers import absolute_object_url
+from images.storage import object_url
 from shops.models import (
     Category,
     Shop,
@@ -27,11 +27,13 @@ class _ShopImagesMixin(serializers.Serializer):
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_profile_image_url(self, shop: Shop) -> str | None:
-        return absolute_object_url(self, shop.profile_image.name)
+        name = shop.profile_image.name
+        return object_url(name, request=self.context.get("request")) if name else None
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_cover_image_url(self, shop: Shop) -> str | None:
-        return absolute_object_url(self, shop.cover_image.name)
+        name = shop.cover_image.name
+        return object_url(name, request=self.context.get("request")) if name else None
 
 
 class ShopSerializer(_ShopContactMixin, _ShopImagesMixin, serializers.ModelSerializer):

@@ -1,38 +1,35 @@
 """Direct-to-bucket uploads: the client gets a presigned POST for one new key, sends the bytes straight to
 the bucket, then completes the upload; the server checks the object and makes the image from it.
 
-Without a bucket (local storage) the "presigned" URL points at this server (`uploads/<signed id>/`), so the
-same flow works with nothing configured."""
+Without a bucket (local storage) the "presigned" URL points at this server (`uploads/<signed key>/`), so the
+same flow works with nothing configured: both storage classes (images.backends) offer the presigned POST and
+the download, so nothing here depends on which one is configured."""
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO, Any
+from typing import IO
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
-from storages.backends.s3 import S3Storage
-from storages.utils import clean_name
 
 from accounts.models import User
 from api.exceptions import ServiceUnavailable
+from images.backends import upload_storage
 from images.storage import STORAGE_ERRORS, StorageUnavailable, discard_objects, journal_objects
-from images.uploads import COPY_CHUNK_BYTES, store_image_file, temporary_file
+from images.uploads import store_image_file, temporary_file
 from images.validation import ALLOWED_FORMATS, validate_image
 from shops.models import DirectUpload, Product, ProductImage
-from shops.services.images import FOLDER, _check_limit, product_image_record
+from shops.services.images import FOLDER, product_image_record, product_image_room_check
 
 INCOMING_FOLDER = "incoming"
-LOCAL_UPLOAD_SALT = "shops.direct_upload"
 ALLOWED_CONTENT_TYPES = {image_format.content_type for image_format in ALLOWED_FORMATS.values()}
 
 
@@ -43,14 +40,14 @@ class UploadTarget:
     fields: dict[str, str]
 
 
-def direct_upload_start(*, user: User, product: Product, content_type: str, local_upload_url: Any) -> UploadTarget:
+def direct_upload_start(*, user: User, product: Product, content_type: str) -> UploadTarget:
     """Reserve a new key for one image of `product` and sign an upload of at most IMAGE_MAX_BYTES of
-    `content_type` to it, valid DIRECT_UPLOAD_EXPIRY_SECONDS. `local_upload_url(token)` builds this server's
-    upload url when there is no bucket."""
+    `content_type` to it, valid DIRECT_UPLOAD_EXPIRY_SECONDS. Without a bucket the url is a path on this
+    server (the API makes it absolute)."""
     if content_type not in ALLOWED_CONTENT_TYPES:
         allowed = ", ".join(sorted(ALLOWED_CONTENT_TYPES))
         raise ValidationError({"content_type": f"Upload one of: {allowed}."})
-    _check_limit(product, "content_type")
+    product_image_room_check(product=product, field="content_type")
     _check_outstanding(user=user, product=product, lock=False)  # a refusal writes nothing, not even the journal
     upload_id = uuid.uuid4()
     key = f"{INCOMING_FOLDER}/{upload_id.hex}"
@@ -68,21 +65,13 @@ def direct_upload_start(*, user: User, product: Product, content_type: str, loca
             max_bytes=settings.IMAGE_MAX_BYTES,
             expires_at=timezone.now() + timedelta(seconds=expiry),
         )
-    if isinstance(default_storage, S3Storage):
-        client = default_storage.connection.meta.client
-        try:
-            presigned = client.generate_presigned_post(
-                Bucket=default_storage.bucket_name,
-                Key=default_storage._normalize_name(clean_name(key)),
-                Fields={"Content-Type": content_type},
-                Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, upload.max_bytes]],
-                ExpiresIn=expiry,
-            )
-        except STORAGE_ERRORS as error:
-            raise StorageUnavailable() from error
-        return UploadTarget(upload=upload, url=presigned["url"], fields=presigned["fields"])
-    token = signing.dumps(upload_id.hex, salt=LOCAL_UPLOAD_SALT)
-    return UploadTarget(upload=upload, url=local_upload_url(token), fields={"Content-Type": content_type})
+    try:
+        presigned = upload_storage(default_storage).presigned_post(
+            key, content_type=content_type, max_bytes=upload.max_bytes, expires_in=expiry
+        )
+    except STORAGE_ERRORS as error:
+        raise StorageUnavailable() from error
+    return UploadTarget(upload=upload, url=presigned.url, fields=presigned.fields)
 
 
 def _check_outstanding(*, user: User, product: Product, lock: bool) -> None:
@@ -108,13 +97,11 @@ def _check_outstanding(*, user: User, product: Product, lock: bool) -> None:
 
 def direct_upload_receive_locally(*, token: str, file: IO[bytes] | None, content_type: str) -> None:
     """This server standing in for the bucket (local storage): store the bytes at the upload's key."""
-    if isinstance(default_storage, S3Storage):
+    storage = upload_storage(default_storage)
+    if not storage.receives_posts:
         raise ValidationError({"detail": "Upload to the bucket url given by upload-url."})
-    try:
-        upload_hex = signing.loads(token, salt=LOCAL_UPLOAD_SALT, max_age=settings.DIRECT_UPLOAD_EXPIRY_SECONDS)
-    except signing.BadSignature as error:
-        raise ValidationError({"detail": "This upload url is invalid or has expired."}) from error
-    upload = DirectUpload.objects.filter(id=upload_hex, completed_at__isnull=True).first()
+    key = storage.posted_name(token, max_age=settings.DIRECT_UPLOAD_EXPIRY_SECONDS)
+    upload = None if key is None else DirectUpload.objects.filter(key=key, completed_at__isnull=True).first()
     if upload is None:
         raise ValidationError({"detail": "This upload url is invalid or has expired."})
     if file is None:
@@ -144,7 +131,7 @@ def direct_upload_complete(*, user: User, product: Product, upload_id: uuid.UUID
     try:
         with _downloaded(upload) as local:
             validated = validate_image(local, field="file")
-            _check_limit(product, "file")
+            product_image_room_check(product=product, field="file")
             stored = store_image_file(path=local.name, validated=validated, folder=FOLDER)
         return product_image_record(product=product, stored=stored, alt_text=alt_text)
     finally:
@@ -167,14 +154,7 @@ def _download(upload: DirectUpload, local: IO[bytes]) -> None:
         size = default_storage.size(upload.key)
         if size > upload.max_bytes:
             raise ValidationError({"file": f"The file is {size} bytes; the limit is {upload.max_bytes} bytes."})
-        if isinstance(default_storage, S3Storage):
-            # Not storage.open(): S3File reads the whole object into memory first.
-            default_storage.bucket.download_fileobj(
-                default_storage._normalize_name(clean_name(upload.key)), local, Config=default_storage.transfer_config
-            )
-        else:
-            with default_storage.open(upload.key, "rb") as stored:
-                shutil.copyfileobj(stored, local, COPY_CHUNK_BYTES)
+        upload_storage(default_storage).download_to(upload.key, local)
         local.flush()
     except STORAGE_ERRORS as error:
         raise ServiceUnavailable() from error

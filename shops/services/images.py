@@ -5,25 +5,23 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 
-from images.storage import discard_objects, release_objects
-from images.uploads import StoredImage, store_uploaded_image
+from images.storage import delete_objects_on_commit, objects_committed
+from images.uploads import StoredImage, store_renditions, store_uploaded_image
 from shops.models import Product, ProductImage
 from shops.storefront_cache import storefront_changed
 
 FOLDER = "product_images"
 
 
-def _limit_error(field: str) -> ValidationError:
-    limit = settings.PRODUCT_IMAGE_LIMIT
-    return ValidationError({field: f"A product can have at most {limit} images; delete one first."})
-
-
-def _check_limit(product: Product, field: str) -> int:
+def product_image_room_check(*, product: Product, field: str) -> int:
+    """The product's number of images, or a ValidationError naming `field` when it has PRODUCT_IMAGE_LIMIT."""
     count = ProductImage.objects.filter(product=product).count()
     if count >= settings.PRODUCT_IMAGE_LIMIT:
-        raise _limit_error(field)
+        limit = settings.PRODUCT_IMAGE_LIMIT
+        raise ValidationError({field: f"A product can have at most {limit} images; delete one first."})
     return count
 
 
@@ -34,7 +32,7 @@ def product_image_upload(*, product: Product, file: IO[bytes], alt_text: str = "
     Either everything is written or nothing: a storage failure stores no row (StorageUnavailable, a 503),
     a database failure deletes the objects, and a crash in between leaves them journaled for the purge.
     """
-    _check_limit(product, field)
+    product_image_room_check(product=product, field=field)
     stored = store_uploaded_image(file=file, folder=FOLDER, field=field)
     return product_image_record(product=product, stored=stored, alt_text=alt_text, field=field)
 
@@ -42,30 +40,46 @@ def product_image_upload(*, product: Product, file: IO[bytes], alt_text: str = "
 def product_image_record(*, product: Product, stored: StoredImage, alt_text: str, field: str = "file") -> ProductImage:
     """Write the row for objects `store_uploaded_image` stored, releasing them from the journal in the same
     transaction; on any failure the objects are deleted."""
-    try:
-        with transaction.atomic():
-            # The product row lock serialises concurrent uploads and reorders of one product.
-            Product.objects.select_for_update().filter(id=product.id).first()
-            product_image = ProductImage(
-                product=product,
-                image=stored.name,
-                alt_text=alt_text,
-                position=_check_limit(product, field) + 1,  # after the last; numbered from 1
-                width=stored.width,
-                height=stored.height,
-                content_type=stored.content_type,
-                size=stored.size,
-                renditions={str(width): name for width, name in stored.renditions.items()},
-                dominant_color=stored.dominant_color,
-                placeholder=stored.placeholder,
-            )
-            product_image.full_clean()
-            product_image.save()
-            release_objects(stored.names)
-    except BaseException:
-        discard_objects(stored.names)
-        raise
+    with objects_committed(stored.names):
+        # The product row lock serialises concurrent uploads and reorders of one product.
+        Product.objects.select_for_update().filter(id=product.id).first()
+        product_image = ProductImage(
+            product=product,
+            image=stored.name,
+            alt_text=alt_text,
+            position=product_image_room_check(product=product, field=field) + 1,  # after the last; numbered from 1
+            width=stored.width,
+            height=stored.height,
+            content_type=stored.content_type,
+            size=stored.size,
+            renditions={str(width): name for width, name in stored.renditions.items()},
+            dominant_color=stored.dominant_color,
+            placeholder=stored.placeholder,
+        )
+        product_image.full_clean()
+        product_image.save()
     return product_image
+
+
+def product_image_renditions_regenerate(*, image_id: int) -> bool:
+    """Make the renditions of a stored product image again at today's IMAGE_RENDITION_WIDTHS and switch the
+    image to them; the old ones are deleted once that commits. False when the image no longer exists. Call
+    it outside a transaction."""
+    image = ProductImage.objects.filter(id=image_id).first()
+    if image is None:  # deleted meanwhile
+        return False
+    with default_storage.open(image.image.name, "rb") as original:
+        data = original.read()
+    names = store_renditions(original_name=image.image.name, data=data, content_type=image.content_type)
+    with objects_committed(names.values()):
+        locked = ProductImage.objects.select_for_update().filter(id=image_id).first()
+        if locked is None:
+            raise ProductImage.DoesNotExist
+        old = list(locked.renditions.values())
+        locked.renditions = {str(width): name for width, name in names.items()}
+        locked.save(update_fields=["renditions"])
+        delete_objects_on_commit(old)
+    return True
 
 
 @transaction.atomic

@@ -8,8 +8,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.plans import check_can_add_shop
 from api.uniqueness import save_unique
-from images.storage import delete_objects_on_commit, discard_objects, release_objects
-from images.uploads import store_uploaded_image
+from images.uploads import image_field_replace, store_uploaded_image
 from shops.currencies import amount_fits_currency
 from shops.models import Category, Product, ProductInventoryItem, Shop
 from shops.services.uniqueness import save_new_with_slug, save_with_generated_slug
@@ -127,19 +126,9 @@ def shop_image_set(*, shop: Shop, kind: ShopImageKind, file: IO[bytes], field: s
     is deleted once the row is saved. Either both are written or neither (a storage failure is a 503 with
     nothing saved). Call it outside a transaction."""
     stored = store_uploaded_image(file=file, folder=IMAGE_FOLDER, field=field, with_renditions=False)
-    try:
-        with transaction.atomic():
-            # The row lock orders concurrent uploads, so each replaced object is deleted exactly once.
-            locked = Shop.objects.select_for_update().get(id=shop.id)
-            previous = getattr(locked, kind).name
-            setattr(locked, kind, stored.name)
-            locked.save(update_fields=[kind, "updated_at"])
-            release_objects(stored.names)
-            delete_objects_on_commit([previous])
-    except BaseException:
-        discard_objects(stored.names)
-        raise
-    return locked
+    return image_field_replace(
+        rows=Shop.objects.all(), pk=shop.id, field=kind, stored=stored, also_update=("updated_at",)
+    )
 
 
 @transaction.atomic

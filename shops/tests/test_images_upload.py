@@ -21,6 +21,7 @@ from storages.backends.s3 import S3Storage
 
 from config.env import spaces_storage_options
 from conftest import image_bytes
+from images.backends import BucketStorage
 from images.models import PendingDeletion
 from shops.models import Product, ProductImage
 from shops.services.images import product_image_upload
@@ -550,8 +551,12 @@ def test_upload_to_a_custom_domain_storage_gives_urls_on_that_domain(
 ) -> None:
     from images import storage as image_storage
 
-    cdn = S3Storage(
-        **settings.STORAGES["default"]["OPTIONS"], custom_domain="cdn.example.com/assets", url_protocol="https:"
+    cdn = BucketStorage(
+        **{
+            **settings.STORAGES["default"]["OPTIONS"],
+            "custom_domain": "cdn.example.com/assets",
+            "url_protocol": "https:",
+        }
     )
     file = SimpleUploadedFile("photo.jpg", make_image("JPEG"), content_type="image/jpeg")
 
@@ -575,7 +580,7 @@ def test_upload_without_a_bucket_writes_to_the_local_file_system(
     data = make_image("JPEG", (12, 9))
     local = {
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "images.backends.LocalStorage",
             "OPTIONS": {"location": tmp_path, "base_url": "/media/uploads/"},
         },
         "staticfiles": settings.STORAGES["staticfiles"],
