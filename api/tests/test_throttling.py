@@ -72,7 +72,8 @@ def admitted_in_parallel(store: Any, windows: list[Window], *, after: Any = None
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=120)  # generous: each thread opens its own connection, slow on a busy machine
+    assert not any(thread.is_alive() for thread in threads), "a thread was still counting: the counts would race it"
     return answers
 
 
