@@ -11,10 +11,10 @@ from rest_framework import serializers
 
 from images.storage import object_url
 from orders.models import Cart, CartItem, Order, OrderItem
-from orders.variants import option_entries, option_ids, option_label
 from shops.models import Product
 from shops.pricing import unit_price
 from shops.serializers import absolute_url, money
+from shops.variants import option_entries, option_ids, option_label
 
 PRODUCT_IMAGE = inline_serializer(
     "LineProductImage",

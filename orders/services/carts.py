@@ -15,9 +15,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from orders.models import Cart, CartItem, CartStatus
-from orders.variants import option_key
 from shops.models import Product, ProductInventoryItem, ProductVariantType, Shop
-from shops.stock import available_quantity, is_on_sale, not_enough_stock_message
+from shops.stock import is_on_sale, quantity_check, still_available_check
+from shops.variants import option_key
 
 # A line holds at most this many units, and a cart at most this many lines: bounds what one token can ask for.
 MAX_LINE_QUANTITY = 1000
@@ -46,17 +46,6 @@ def cart_lock(*, token: str) -> Cart:
     if cart.status != CartStatus.ACTIVE:
         raise ValidationError("Cart is not active")
     return cart
-
-
-def stock_check(*, product: Product, item: ProductInventoryItem | None, quantity: int) -> None:
-    """Refuse when `quantity` units of this product (or inventory item) are more than there are."""
-    available = available_quantity(product, item)
-    if available is None:
-        return
-    if available <= 0:
-        raise ValidationError(f"{product.name} is out of stock")
-    if quantity > available:
-        raise ValidationError(not_enough_stock_message(product, available))
 
 
 def _quantity_elsewhere_in_cart(
@@ -163,7 +152,7 @@ def cart_item_add(
     if total > MAX_LINE_QUANTITY:
         raise ValidationError({"quantity": [f"A line holds at most {MAX_LINE_QUANTITY} units."]})
     elsewhere = _quantity_elsewhere_in_cart(cart=cart, product=product, item=item, line_id=line.id if line else None)
-    stock_check(product=product, item=item, quantity=total + elsewhere)
+    quantity_check(product=product, item=item, quantity=total + elsewhere)
 
     created = line is None
     if line is None:
@@ -194,10 +183,9 @@ def cart_item_update(*, token: str, item_id: int, quantity: int, today: date | N
     line = _line_get(cart=cart, item_id=item_id)
     if quantity > line.quantity:
         product, item = line.product, line.inventory_item
-        if not is_on_sale(product, today=today or timezone.localdate()) or (item is not None and not item.is_active):
-            raise ValidationError(f"{product.name} is no longer available")
+        still_available_check(product=product, item=item, today=today or timezone.localdate())
         elsewhere = _quantity_elsewhere_in_cart(cart=cart, product=product, item=item, line_id=line.id)
-        stock_check(product=product, item=item, quantity=quantity + elsewhere)
+        quantity_check(product=product, item=item, quantity=quantity + elsewhere)
     line.quantity = quantity
     line.save(update_fields=["quantity", "updated_at"])
     cart.save(update_fields=["updated_at"])
