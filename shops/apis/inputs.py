@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shops.models import Product, ProductStatus, StockStatus, VariantInputType
-from shops.services.variants import MAX_VARIANT_TYPES
+from shops.variant_plan import MAX_VARIANT_TYPES
 from shops.variants import OPTION_KEYS, TYPE_KEYS
 
 MAX_ID = 2**63 - 1  # bigint, the type of every primary key
