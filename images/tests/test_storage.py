@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
-from conftest import image_bytes
 from images.models import PendingDeletion
 from images.storage import (
     StorageUnavailable,
@@ -26,6 +25,7 @@ from images.storage import (
     release_objects,
     store_objects,
 )
+from images.tests.samples import image_bytes
 
 pytestmark = pytest.mark.django_db
 
