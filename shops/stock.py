@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+from django.utils import timezone
 
 from shops.models import Product, ProductInventoryItem, ProductStatus, ProductVariantOption, StockStatus
 
@@ -134,11 +135,17 @@ class LockedStock:
 
 def stock_lock(*, lines: Iterable[StockLine]) -> LockedStock:
     """Lock (SELECT ... FOR UPDATE) and read afresh the lines' products, then their inventory items, each in
-    id order. Call it inside a transaction. The items come with their options and the options' types."""
+    id order. Call it inside a transaction. The products know whether they have inventory items
+    (`has_items`); the items come with their options and the options' types."""
     lines = list(lines)
     product_ids = {line.product_id for line in lines if line.product_id is not None}
     item_ids = {line.item_id for line in lines if line.item_id is not None}
-    products = Product.objects.select_for_update().filter(id__in=product_ids).order_by("id")
+    products = (
+        Product.objects.select_for_update()
+        .filter(id__in=product_ids)
+        .annotate(has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))))
+        .order_by("id")
+    )
     items = (
         ProductInventoryItem.objects.select_for_update()
         .filter(id__in=item_ids)
@@ -171,10 +178,12 @@ def quantity_check(*, product: Product, item: ProductInventoryItem | None, quant
 
 
 def stock_take(*, stock: LockedStock, lines: Sequence[StockLine]) -> list[bool]:
-    """Decrement the tracked stock of every line (checked before: see `quantity_check`); for each line,
-    whether it took stock (untracked products take none)."""
+    """Decrement the tracked stock of every line (checked before: see `quantity_check`), in one update of
+    the items and one of the products; for each line, whether it took stock (untracked products take
+    none)."""
     took: list[bool] = []
-    refresh: dict[int, Product] = {}
+    items: dict[int, ProductInventoryItem] = {}
+    products: dict[int, Product] = {}
     for line in lines:
         product, item = stock.line_product(line), stock.line_item(line)
         took.append(product.stock_status == StockStatus.LIMITED)
@@ -182,31 +191,57 @@ def stock_take(*, stock: LockedStock, lines: Sequence[StockLine]) -> list[bool]:
             continue
         if item is not None:
             item.stock_quantity -= line.quantity
-            item.save(update_fields=["stock_quantity", "updated_at"])
-            refresh[product.id] = product
+            items[item.id] = item
         else:
             product.stock_quantity -= line.quantity
-            product.save(update_fields=["stock_quantity", "updated_at"])
-    for product in refresh.values():
-        refresh_product_stock(product)
+            products[product.id] = product
+    _stock_write(items=items.values(), products=products.values(), stock=stock)
     return took
+
+
+def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Product], stock: LockedStock) -> None:
+    """Save the changed stock of locked items and products, and the stock of the items' products (the sum
+    of their active items', as `refresh_product_stock` computes it): one update per table."""
+    now = timezone.now()
+    items, changed = list(items), {product.id: product for product in products}
+    for item in items:
+        item.updated_at = now
+    ProductInventoryItem.objects.bulk_update(items, ["stock_quantity", "updated_at"])
+    summed = {item.product_id for item in items}
+    totals = (
+        dict(
+            ProductInventoryItem.objects.filter(product_id__in=summed, is_active=True)
+            .order_by()
+            .values("product_id")
+            .annotate(total=Sum("stock_quantity"))
+            .values_list("product_id", "total")
+        )
+        if summed
+        else {}
+    )
+    for product_id in summed:
+        product = stock.products.get(product_id)
+        if product is not None and product.stock_quantity != totals.get(product_id, 0):
+            product.stock_quantity = totals.get(product_id, 0)
+            changed[product_id] = product
+    for product in changed.values():
+        product.updated_at = now
+    Product.objects.bulk_update(changed.values(), ["stock_quantity", "updated_at"])
 
 
 def stock_return(*, lines: Sequence[StockLine]) -> None:
     """Give back what the lines took, to the inventory item or product if it still exists (locked here)."""
     stock = stock_lock(lines=lines)
-    refresh: dict[int, Product | None] = {}
+    items: dict[int, ProductInventoryItem] = {}
+    products: dict[int, Product] = {}
     for line in lines:
         if line.item_id is not None:
             item = stock.items.get(line.item_id)
             if item is not None:
                 item.stock_quantity += line.quantity
-                item.save(update_fields=["stock_quantity", "updated_at"])
-                refresh[item.product_id] = stock.products.get(item.product_id)
+                items[item.id] = item
         elif line.product_id is not None and line.product_id in stock.products:
             product = stock.products[line.product_id]
             product.stock_quantity += line.quantity
-            product.save(update_fields=["stock_quantity", "updated_at"])
-    for product in refresh.values():
-        if product is not None:
-            refresh_product_stock(product)
+            products[product.id] = product
+    _stock_write(items=items.values(), products=products.values(), stock=stock)

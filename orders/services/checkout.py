@@ -83,11 +83,11 @@ class _Combinations:
         return chosen
 
 
-def _combinations_load(*, cart_lines: list[CartItem], product_ids: Iterable[int]) -> _Combinations:
-    with_items = set(
-        ProductInventoryItem.objects.filter(product_id__in=product_ids).values_list("product_id", flat=True).distinct()
-    )
+def _combinations_load(*, cart_lines: list[CartItem], products: Iterable[Product]) -> _Combinations:
+    with_items = {product.id for product in products if product.has_items}
     keyed = [line for line in cart_lines if line.option_key]
+    if not keyed:
+        return _Combinations(with_items=with_items, options={}, type_ids={})
     chosen_ids = [option_id for line in keyed for option_id in option_ids(line.option_key)]
     options = {
         option.id: option
@@ -109,7 +109,7 @@ def _lines_checked(*, cart: Cart, today: date) -> tuple[list[_Line], LockedStock
         raise ValidationError("Cart is empty")
     stock_lines = [_stock_line(cart_line) for cart_line in cart_lines]
     stock = stock_lock(lines=stock_lines)
-    combinations = _combinations_load(cart_lines=cart_lines, product_ids=stock.products)
+    combinations = _combinations_load(cart_lines=cart_lines, products=stock.products.values())
     lines: list[_Line] = []
     taken: dict[tuple[str, int | None], int] = {}
     for cart_line, stock_line in zip(cart_lines, stock_lines, strict=True):
@@ -205,7 +205,8 @@ def cart_checkout(
         shipping_address=shipping_address or {},
         billing_address=billing_address or {},
     )
-    order.full_clean(exclude=["order_number"], validate_unique=False, validate_constraints=False)
+    # The shop and cart were just read (and the cart locked): only the order's own fields need checking.
+    order.full_clean(exclude=["order_number", "shop", "cart"], validate_unique=False, validate_constraints=False)
     _order_insert(order=order)
     OrderItem.objects.bulk_create(
         OrderItem(
