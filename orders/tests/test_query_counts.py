@@ -2,8 +2,9 @@
 
 The counts include the throttle counter (1 query) and, in these tests' transaction, the SAVEPOINT and
 RELEASE that stand for BEGIN and COMMIT (2 more, and 2 around the order insert). Before the stock and
-variant reads were bulked: cart add 19 (simple product, new cart), 24 (inventory item), 21 (combination);
-checkout of 3 lines 20 (simple), 25 (inventory items), 20 (combinations)."""
+variant reads were bulked, the same calls cost: cart add 19 (simple product, new cart), 24 (inventory
+item), 21 (combination); checkout 18 (1 simple line), 20 (3 simple lines), 25 (3 inventory items),
+22 (3 combinations)."""
 
 from typing import Any
 
