@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from shops.models import Product, ProductInventoryItem, ProductStatus, ProductVariantOption, StockStatus
+from shops.storefront_cache import storefront_changed
 
 
 def effective_stock_status(product: Product) -> str:
@@ -201,7 +202,8 @@ def stock_take(*, stock: LockedStock, lines: Sequence[StockLine]) -> list[bool]:
 
 def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Product], stock: LockedStock) -> None:
     """Save the changed stock of locked items and products, and the stock of the items' products (the sum
-    of their active items', as `refresh_product_stock` computes it): one update per table."""
+    of their active items', as `refresh_product_stock` computes it): one update per table, and the shops'
+    storefront pages refreshed on commit."""
     now = timezone.now()
     items, changed = list(items), {product.id: product for product in products}
     for item in items:
@@ -227,6 +229,10 @@ def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Pr
     for product in changed.values():
         product.updated_at = now
     Product.objects.bulk_update(changed.values(), ["stock_quantity", "updated_at"])
+    # bulk_update sends no post_save: the storefront pages showing this stock are told here.
+    for product_id in summed | set(changed):
+        product = stock.products.get(product_id)
+        storefront_changed(**({"shop_id": product.shop_id} if product is not None else {"product_id": product_id}))
 
 
 def stock_return(*, lines: Sequence[StockLine]) -> None:
