@@ -23,6 +23,7 @@ from orders.services import checkout as checkout_services
 from orders.services import orders as order_services
 from orders.throttles import CartWriteThrottle, CheckoutThrottle
 from shops import selectors as shop_selectors
+from shops.variants import OPTION_KEYS, TYPE_KEYS
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ADDRESS_MAX_FIELDS = 20
@@ -60,8 +61,6 @@ class VariantChoiceField(serializers.Field):
     """`{variant_type_id, variant_option_id}`, also spelled `{type_id, option_id}` or
     `{variant_type, variant_option}` -> (type id, option id)."""
 
-    TYPE_KEYS = ("variant_type_id", "type_id", "variant_type")
-    OPTION_KEYS = ("variant_option_id", "option_id", "variant_option")
     default_error_messages = {
         "invalid": "Expected an object with variant_type_id and variant_option_id.",
         "not_an_id": "{name} must be a positive integer.",
@@ -82,7 +81,7 @@ class VariantChoiceField(serializers.Field):
     def to_internal_value(self, data: Any) -> tuple[int, int]:
         if not isinstance(data, dict):
             self.fail("invalid")
-        return self._id(data, self.TYPE_KEYS), self._id(data, self.OPTION_KEYS)
+        return self._id(data, TYPE_KEYS), self._id(data, OPTION_KEYS)
 
     def to_representation(self, value: tuple[int, int]) -> dict[str, int]:
         return {"variant_type_id": value[0], "variant_option_id": value[1]}

@@ -24,7 +24,7 @@ from django.db import connections
 from knox.models import AuthToken
 
 from accounts.tests.factories import PASSWORD, UserFactory
-from conftest import image_bytes
+from images.tests.samples import image_bytes
 from orders.models import Order
 from shops.models import Category, Product, ProductImage, ProductInventoryItem, Shop
 

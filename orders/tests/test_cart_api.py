@@ -10,16 +10,11 @@ from django.utils import timezone
 
 from images.storage import object_url
 from orders.models import Cart, CartItem, CartStatus
-from orders.tests.conftest import add_url, cart_url, commerce_rows, line_url
-from orders.tests.factories import (
-    CartFactory,
-    CartItemFactory,
-    VariantOptionFactory,
-    VariantTypeFactory,
-    variant_product,
-)
+from orders.tests.endpoints import add_url, cart_url, line_url
+from orders.tests.factories import CartFactory, CartItemFactory
+from orders.tests.snapshots import commerce_rows
 from shops.models import ProductImage, ProductStatus
-from shops.tests.factories import ProductFactory
+from shops.tests.factories import ProductFactory, VariantOptionFactory, VariantTypeFactory, variant_product
 from shops.tests.snapshots import as_json
 
 pytestmark = pytest.mark.django_db

@@ -11,16 +11,11 @@ from django.utils import timezone
 
 from orders.models import Cart, CartStatus, Order, OrderItem
 from orders.services.checkout import order_number_new
-from orders.tests.conftest import CUSTOMER, add_url, checkout_url, commerce_rows
-from orders.tests.factories import (
-    CartFactory,
-    CartItemFactory,
-    VariantOptionFactory,
-    VariantTypeFactory,
-    variant_product,
-)
+from orders.tests.endpoints import CUSTOMER, add_url, checkout_url
+from orders.tests.factories import CartFactory, CartItemFactory
+from orders.tests.snapshots import commerce_rows
 from shops.models import ProductStatus
-from shops.tests.factories import ProductFactory
+from shops.tests.factories import ProductFactory, VariantOptionFactory, VariantTypeFactory, variant_product
 from shops.tests.snapshots import as_json
 
 pytestmark = pytest.mark.django_db

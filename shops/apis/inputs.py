@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shops.models import Product, ProductStatus, StockStatus, VariantInputType
-from shops.services.variants import MAX_VARIANT_TYPES
+from shops.variant_plan import MAX_VARIANT_TYPES
+from shops.variants import OPTION_KEYS, TYPE_KEYS
 
 MAX_ID = 2**63 - 1  # bigint, the type of every primary key
 MONEY_INPUT = {"max_digits": 12, "decimal_places": 3, "min_value": Decimal(0)}
@@ -117,10 +118,7 @@ class InventoryOptionInputField(serializers.Field):
     (an id, or a name for a type or option created in the same payload) are accepted too. A field, not a
     serializer without fields, so that the schema documents it."""
 
-    ALIASES = {
-        "variant_type": ("variant_type_id", "type_id", "variant_type"),
-        "variant_option": ("variant_option_id", "option_id", "variant_option"),
-    }
+    ALIASES = {"variant_type": TYPE_KEYS, "variant_option": OPTION_KEYS}
 
     def to_internal_value(self, data: Any) -> dict[str, int | str | None]:
         if not isinstance(data, dict):

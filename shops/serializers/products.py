@@ -20,6 +20,7 @@ from shops.pricing import unit_price
 from shops.serializers.fields import StockQuantityWhenShownField, money
 from shops.serializers.images import ProductImageSerializer, PublicProductImageSerializer
 from shops.stock import available_quantity, effective_stock_status, storefront_stock_quantity
+from shops.variants import option_entries, option_label
 
 
 class _ProductMoneyMixin(serializers.Serializer):
@@ -79,29 +80,16 @@ class InventoryOptionSerializer(serializers.Serializer):
     variant_option_name = serializers.CharField()
 
 
-def _item_options(item: ProductInventoryItem) -> list[ProductVariantOption]:
-    """The item's options in the order of the product's variant types (prefetched with their types)."""
-    return sorted(item.options.all(), key=lambda option: (option.variant_type.position, option.variant_type_id))
-
-
 class _InventoryItemMixin(serializers.Serializer):
     option_label = serializers.SerializerMethodField(help_text='"Size: M / Color: Red", from the current names.')
     options = serializers.SerializerMethodField()
 
     def get_option_label(self, item: ProductInventoryItem) -> str:
-        return " / ".join(f"{option.variant_type.name}: {option.name}" for option in _item_options(item))
+        return option_label(option_entries(item.options.all()))
 
     @extend_schema_field(InventoryOptionSerializer(many=True))
     def get_options(self, item: ProductInventoryItem) -> list[dict[str, Any]]:
-        return [
-            {
-                "variant_type_id": option.variant_type_id,
-                "variant_type_name": option.variant_type.name,
-                "variant_option_id": option.id,
-                "variant_option_name": option.name,
-            }
-            for option in _item_options(item)
-        ]
+        return option_entries(item.options.all())
 
     def _product(self, item: ProductInventoryItem) -> Product:
         return self.context["product"]

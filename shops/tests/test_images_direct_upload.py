@@ -21,8 +21,8 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
-from conftest import image_bytes
 from images.models import PendingDeletion
+from images.tests.samples import image_bytes
 from shops.models import DirectUpload, Product, ProductImage
 from shops.services.direct_uploads import direct_upload_start
 from shops.tests.factories import ProductFactory

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.test import override_settings
 from PIL import Image
 
-from conftest import image_bytes
 from images.models import PendingDeletion
+from images.tests.samples import image_bytes
 from shops.models import Product, ProductImage
 from shops.services.images import product_image_upload
 from shops.tests.factories import ProductFactory

@@ -20,9 +20,9 @@ from PIL import Image
 from storages.backends.s3 import S3Storage
 
 from config.env import spaces_storage_options
-from conftest import image_bytes
 from images.backends import BucketStorage
 from images.models import PendingDeletion
+from images.tests.samples import image_bytes
 from shops.models import Product, ProductImage
 from shops.services.images import product_image_upload
 from shops.tests.factories import ProductFactory

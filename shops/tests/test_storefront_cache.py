@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.services import auth_token_issue
-from conftest import image_bytes
+from images.tests.samples import image_bytes
 from orders.services.checkout import cart_checkout
 from orders.services.orders import order_status_change
-from orders.tests.conftest import CUSTOMER
+from orders.tests.endpoints import CUSTOMER
 from orders.tests.factories import CartFactory, CartItemFactory
 from shops.models import Category, Product, ProductImage, Shop
 from shops.services.images import product_image_upload
