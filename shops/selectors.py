@@ -5,7 +5,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, JSONField, OuterRef, Prefetch, QuerySet, Subquery, Window
+from django.db.models.functions import JSONObject
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -117,17 +118,43 @@ def _on_sale(shop: Shop) -> QuerySet[Product]:
     )
 
 
-def _grid_public(shop: Shop) -> QuerySet[Product]:
-    """Products as the storefront grids show them: each with its primary image only and whether it has
-    variants (an annotation, not a query); no variant types or items. Two queries for any number."""
+def _primary_image() -> Subquery:
+    """The product's primary image as a JSON object of what the public image shape needs: fetched in the
+    product's own query (no prefetch round trip)."""
+    return Subquery(
+        ProductImage.objects.filter(product=OuterRef("pk"), position=FIRST_IMAGE_POSITION).values(
+            json=JSONObject(
+                id="id",
+                image="image",
+                alt_text="alt_text",
+                position="position",
+                width="width",
+                height="height",
+                renditions="renditions",
+                dominant_color="dominant_color",
+                placeholder="placeholder",
+            )
+        )[:1],
+        output_field=JSONField(),
+    )
+
+
+def _grid(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Products as the storefront grids show them, in one query: each with its shop, category, primary image
+    (`primary_image`, a dict or None) and whether it has variants; no variant types or items."""
     return (
-        Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop=shop)
+        products.filter(on_sale_filter(today=timezone.localdate()))
         .select_related("category", "shop")
-        # A grid shows one image per product: fetch no other.
-        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.filter(position=FIRST_IMAGE_POSITION)))
-        .annotate(has_variants=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))))
+        .annotate(
+            has_variants=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))),
+            primary_image=_primary_image(),
+        )
         .order_by("-created_at", "-id")
     )
+
+
+def _grid_public(shop: Shop) -> QuerySet[Product]:
+    return _grid(Product.objects.filter(shop=shop))
 
 
 def product_list_public(*, shop: Shop, filters: Any = None) -> QuerySet[Product]:
@@ -135,10 +162,46 @@ def product_list_public(*, shop: Shop, filters: Any = None) -> QuerySet[Product]
     return _filtered(PublicProductFilter, filters, _grid_public(shop))
 
 
+def shop_get_public_plain(*, slug: str) -> Shop:
+    """The shop row alone (404 when there is none)."""
+    return get_object_or_404(Shop, slug=slug)
+
+
+def product_page_public(*, shop_slug: str, filters: Any, offset: int, limit: int) -> tuple[list[Product], int | None]:
+    """One page of the storefront grid and the number of products the filters match, in one query (the
+    count is a window over the filtered rows; each product carries its shop). The count is None when the
+    page is empty: the caller then asks `shop_get_public_plain` and `product_count_public`. Invalid filters
+    are a ValidationError (after a 404 for an unknown shop, as the other pages answer)."""
+    products = Product.objects.filter(shop__slug=shop_slug)
+    try:
+        filtered = _filtered(PublicProductFilter, filters, _grid(products))
+    except ValidationError:
+        shop_get_public_plain(slug=shop_slug)
+        raise
+    page = list(filtered.annotate(matching=Window(Count("*")))[offset : offset + limit])
+    return page, (page[0].matching if page else None)
+
+
+def product_count_public(*, shop: Shop, filters: Any) -> int:
+    return _filtered(PublicProductFilter, filters, _grid_public(shop)).count()
+
+
 def product_list_public_for_shop_page(*, shop: Shop) -> list[Product]:
     """The products the shop page embeds: the newest STOREFRONT_SHOP_PAGE_PRODUCTS on sale, in grid shape
     (the product list has the rest, the product page the variants)."""
     return list(_grid_public(shop)[: settings.STOREFRONT_SHOP_PAGE_PRODUCTS])
+
+
+def category_list_public(*, shop_slug: str) -> list[Category]:
+    """The public categories (at most UNPAGINATED_LIST_LIMIT), in one query when the shop has some."""
+    categories = list(
+        Category.objects.filter(shop__slug=shop_slug)
+        .only("id", "name", "slug", "description")
+        .order_by("name", "id")[: settings.UNPAGINATED_LIST_LIMIT]
+    )
+    if not categories:
+        shop_get_public_plain(slug=shop_slug)
+    return categories
 
 
 def product_get_public(*, shop: Shop, slug: str) -> Product:
