@@ -4,9 +4,10 @@ queries for one row or a hundred. Owner selectors scope to the owner: another us
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, JSONField, OuterRef, Prefetch, QuerySet, Subquery, Window
-from django.db.models.functions import JSONObject
+from django.db.models import Count, Exists, JSONField, OuterRef, Prefetch, QuerySet, Subquery, TextField, Window
+from django.db.models.functions import Cast, JSONObject
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -118,23 +119,28 @@ def _on_sale(shop: Shop) -> QuerySet[Product]:
     )
 
 
+def _image_object() -> JSONObject:
+    """What the public image shape needs of an image row, as one JSON object."""
+    return JSONObject(
+        id="id",
+        image="image",
+        alt_text="alt_text",
+        position="position",
+        width="width",
+        height="height",
+        renditions="renditions",
+        dominant_color="dominant_color",
+        placeholder="placeholder",
+    )
+
+
 def _primary_image() -> Subquery:
     """The product's primary image as a JSON object of what the public image shape needs: fetched in the
     product's own query (no prefetch round trip)."""
     return Subquery(
-        ProductImage.objects.filter(product=OuterRef("pk"), position=FIRST_IMAGE_POSITION).values(
-            json=JSONObject(
-                id="id",
-                image="image",
-                alt_text="alt_text",
-                position="position",
-                width="width",
-                height="height",
-                renditions="renditions",
-                dominant_color="dominant_color",
-                placeholder="placeholder",
-            )
-        )[:1],
+        ProductImage.objects.filter(product=OuterRef("pk"), position=FIRST_IMAGE_POSITION).values(json=_image_object())[
+            :1
+        ],
         output_field=JSONField(),
     )
 
@@ -208,3 +214,68 @@ def product_get_public(*, shop: Shop, slug: str) -> Product:
     """A product page: at most PRODUCT_MAX_INVENTORY_ITEMS active items (the write limit; a product stored
     before it was lowered shows its first ones)."""
     return get_object_or_404(_on_sale(shop), slug=slug)
+
+
+def _option_rows() -> QuerySet[ProductVariantOption]:
+    return ProductVariantOption.objects.order_by("position", "id")
+
+
+def product_get_public_page(*, shop_slug: str, product_slug: str) -> Product:
+    """A product page in one query: the product with its shop and category, and as JSON arrays its images,
+    its variant types with their options, and its active inventory items (at most PRODUCT_MAX_INVENTORY_ITEMS)
+    with their options (`image_rows`, `variant_type_rows`, `item_rows`; prices of items as text, exact).
+    `storefront_json.product_page_json` shapes it; `product_get_public` is the same product for the
+    serializers."""
+    images = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+    types = ProductVariantType.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+    type_options = _option_rows().filter(variant_type=OuterRef("pk"))
+    items = ProductInventoryItem.objects.filter(product=OuterRef("pk"), is_active=True).order_by("position", "id")
+    item_options = ProductVariantOption.objects.filter(inventory_items=OuterRef("pk")).order_by(
+        "variant_type__position", "variant_type_id", "position", "id"
+    )
+    products = (
+        Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop__slug=shop_slug, slug=product_slug)
+        .select_related("category", "shop")
+        .annotate(
+            image_rows=ArraySubquery(images.values(json=_image_object())),
+            variant_type_rows=ArraySubquery(
+                types.values(
+                    json=JSONObject(
+                        id="id",
+                        name="name",
+                        input_type="input_type",
+                        position="position",
+                        options=ArraySubquery(
+                            type_options.values(
+                                json=JSONObject(
+                                    id="id", name="name", value="value", color_hex="color_hex", position="position"
+                                )
+                            )
+                        ),
+                    )
+                )
+            ),
+            item_rows=ArraySubquery(
+                items.values(
+                    json=JSONObject(
+                        id="id",
+                        is_default="is_default",
+                        is_active="is_active",
+                        stock_quantity="stock_quantity",
+                        price_override=Cast("price_override", TextField()),
+                        options=ArraySubquery(
+                            item_options.values(
+                                json=JSONObject(
+                                    variant_type_id="variant_type_id",
+                                    variant_type_name="variant_type__name",
+                                    variant_option_id="id",
+                                    variant_option_name="name",
+                                )
+                            )
+                        ),
+                    )
+                )[: settings.PRODUCT_MAX_INVENTORY_ITEMS]
+            ),
+        )
+    )
+    return get_object_or_404(products)

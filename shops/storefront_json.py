@@ -1,5 +1,5 @@
 """The storefront's hot JSON shapes built by plain functions: grid cards (product list, shop page), their
-primary image, public categories and the shop page's shop.
+primary image, public categories, the shop page and the product page.
 
 They give exactly what the public serializers give (those stay the OpenAPI schema; test_storefront_json.py
 compares both on varied products), without DRF's per-field machinery: a page of 24 cards costs ~0.5 ms here
@@ -7,6 +7,7 @@ instead of ~2.6 ms through the serializers."""
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,7 +15,8 @@ from django.utils import timezone
 
 from images.storage import object_url
 from shops.currencies import quantize_for_currency
-from shops.models import FIRST_IMAGE_POSITION, Category, Product, Shop
+from shops.models import FIRST_IMAGE_POSITION, Category, Product, ProductInventoryItem, Shop
+from shops.pricing import unit_price
 from shops.serializers.products import grid_text
 from shops.stock import available_quantity, effective_stock_status, storefront_stock_quantity
 
@@ -140,4 +142,75 @@ def shop_page_json(shop: Shop, products: Iterable[Product], url_for: UrlFor) -> 
         "contact_website": shop.contact_website,
         "contact_address": shop.contact_address,
         "products": [grid_card(product, url_for, with_images=True) for product in products],
+    }
+
+
+def _item_json(product: Product, item: dict[str, Any], currency: str) -> dict[str, Any]:
+    """PublicInventoryItemSerializer, from the item's JSON row (active items only)."""
+    stand_in = ProductInventoryItem(
+        stock_quantity=item["stock_quantity"],
+        is_active=item["is_active"],
+        price_override=None if item["price_override"] is None else Decimal(item["price_override"]),
+    )
+    options = item["options"]
+    return {
+        "id": item["id"],
+        "is_default": item["is_default"],
+        "is_available": available_quantity(product, stand_in) != 0,
+        "price": _money(unit_price(product, stand_in), currency),
+        "currency": currency,
+        "stock_quantity": storefront_stock_quantity(product, stand_in),
+        "option_label": " / ".join(f"{o['variant_type_name']}: {o['variant_option_name']}" for o in options),
+        "options": options,
+    }
+
+
+def product_page_json(product: Product, url_for: UrlFor) -> dict[str, Any]:
+    """A product page (PublicProductSerializer) from `selectors.product_get_public_page`."""
+    currency = product.shop.currency
+    category = product.category
+    compare_at = product.compare_at_price
+    return {
+        "id": product.id,
+        "name": product.name,
+        "slug": product.slug,
+        "category": category.name if category is not None else None,
+        "category_id": product.category_id,
+        "category_slug": category.slug if category is not None else None,
+        "short_description": product.short_description,
+        "long_description": product.long_description,
+        "description": product.long_description,
+        "price": _money(product.price, currency),
+        "compare_at_price": _money(compare_at, currency),
+        "base_price": _money(compare_at or product.price, currency),
+        "discounted_price": _money(product.price, currency) if compare_at is not None else None,
+        "currency": currency,
+        "stock_status": effective_stock_status(product),
+        "in_stock": available_quantity(product, None) != 0,
+        "stock_quantity": storefront_stock_quantity(product, None),
+        "available_from": _date(product.available_from),
+        "available_to": _date(product.available_to),
+        "images": [image_json(image, url_for) for image in product.image_rows],
+        "variant_types": [
+            {
+                "id": variant_type["id"],
+                "name": variant_type["name"],
+                "input_type": variant_type["input_type"],
+                "sort_order": variant_type["position"],
+                "options": [
+                    {
+                        "id": option["id"],
+                        "name": option["name"],
+                        "value": option["value"],
+                        "color_hex": option["color_hex"],
+                        "sort_order": option["position"],
+                    }
+                    for option in variant_type["options"]
+                ],
+            }
+            for variant_type in product.variant_type_rows
+        ],
+        "inventory_items": [_item_json(product, item, currency) for item in product.item_rows],
+        "created_at": _datetime(product.created_at),
+        "updated_at": _datetime(product.updated_at),
     }

@@ -144,9 +144,8 @@ class PublicProductListApi(PublicApi):
 class PublicProductDetailApi(PublicApi):
     @extend_schema(responses={200: PublicProductSerializer, 404: None})
     def get(self, request: Request, shop_slug: str, product_slug: str) -> Response:
-        shop = selectors.shop_get_public(slug=shop_slug)
-        product = selectors.product_get_public(shop=shop, slug=product_slug)
-        return Response(PublicProductSerializer(product, context={"request": request}).data)
+        product = selectors.product_get_public_page(shop_slug=shop_slug, product_slug=product_slug)
+        return Response(storefront_json.product_page_json(product, storefront_json.url_maker(request)))
 
 
 class PublicCategoryListApi(PublicApi):

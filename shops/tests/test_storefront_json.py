@@ -12,10 +12,19 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
 from shops import selectors
-from shops.models import ProductImage, ProductStatus, ProductVariantType, Shop, StockStatus
+from shops.models import (
+    ProductImage,
+    ProductInventoryItem,
+    ProductStatus,
+    ProductVariantOption,
+    ProductVariantType,
+    Shop,
+    StockStatus,
+)
 from shops.serializers import (
     PublicCategorySerializer,
     PublicProductListItemSerializer,
+    PublicProductSerializer,
     PublicShopWithProductsSerializer,
 )
 from shops.tests.factories import CategoryFactory, ProductFactory, ShopFactory
@@ -197,3 +206,76 @@ def test_categories_are_one_query(shop: Shop, django_assert_num_queries: Any) ->
         assert len(APIClient().get(f"/api/v1/shops/slug/{shop.slug}/categories/").json()) == 1
     with django_assert_num_queries(2):  # none: does the shop exist?
         assert APIClient().get("/api/v1/shops/slug/nowhere/categories/").status_code == 404
+
+
+# --- the product page ---
+
+
+def with_variants(shop: Shop, price_override: str) -> list[str]:
+    """Two priced products: one with images, two variant types (one without options) and items (one
+    inactive, one overriding the price), one plain; their slugs."""
+    product = ProductFactory(shop=shop, slug="shirt", stock_status=StockStatus.LIMITED, stock_quantity=9)
+    for position in (2, 1):
+        ProductImage.objects.create(
+            product=product,
+            image=f"product_images/{product.id}-{position}.jpg",
+            position=position,
+            width=10,
+            height=10,
+            content_type="image/png",
+            size=1,
+            renditions={"1600": "a-1600.webp", "160": "a-160.webp"},
+        )
+    colors = ProductVariantType.objects.create(product=product, name="Color", position=1, input_type="color")
+    sizes = ProductVariantType.objects.create(product=product, name="Size", position=0)
+    ProductVariantType.objects.create(product=product, name="Fit", position=2)
+    red = ProductVariantOption.objects.create(variant_type=colors, name="Red", value="red", color_hex="#ff0000")
+    small, large = (
+        ProductVariantOption.objects.create(variant_type=sizes, name=n, position=i) for i, n in enumerate("SL")
+    )
+    for position, (size, quantity, active, override) in enumerate(
+        [(small, 0, True, None), (large, 4, True, Decimal(price_override)), (None, 2, False, None)]
+    ):
+        item = ProductInventoryItem.objects.create(
+            product=product,
+            option_key=f"k{position}",
+            stock_quantity=quantity,
+            is_active=active,
+            is_default=position == 0,
+            price_override=override,
+            position=position,
+        )
+        item.options.set([option for option in (size, red) if option is not None])
+    ProductFactory(shop=shop, slug="plain", compare_at_price=Decimal("99"), category=CategoryFactory(shop=shop))
+    return ["shirt", "plain"]
+
+
+@pytest.mark.parametrize("show_stock_quantity", [False, True])
+@pytest.mark.parametrize(("currency", "override"), [("USD", "7.50"), ("JPY", "700"), ("KWD", "0.125")])
+def test_the_product_page_is_what_the_serializer_gives_in_one_query(
+    user: Any, currency: str, override: str, show_stock_quantity: bool, django_assert_num_queries: Any
+) -> None:
+    shop = ShopFactory(owner=user, currency=currency, show_stock_quantity=show_stock_quantity)
+    for slug in with_variants(shop, override):
+        expected = PublicProductSerializer(
+            selectors.product_get_public(shop=shop, slug=slug), context={"request": drf_request()}
+        ).data
+
+        with django_assert_num_queries(1):
+            response = APIClient().get(f"/api/v1/shops/slug/{shop.slug}/products/{slug}/")
+
+        assert response.json() == expected
+    shirt = APIClient().get(f"/api/v1/shops/slug/{shop.slug}/products/shirt/").json()
+    assert [item["option_label"] for item in shirt["inventory_items"]] == [
+        "Size: S / Color: Red",
+        "Size: L / Color: Red",
+    ]
+    assert [image["position"] for image in shirt["images"]] == [1, 2]
+    assert [t["name"] for t in shirt["variant_types"]] == ["Size", "Color", "Fit"]
+
+
+def test_an_unknown_product_or_shop_is_a_404(shop: Shop) -> None:
+    ProductFactory(shop=shop, slug="mug", status=ProductStatus.DRAFT)
+    for url in ("corner-shop/products/mug/", "corner-shop/products/nope/", "nowhere/products/mug/"):
+        response = APIClient().get(f"/api/v1/shops/slug/{url}")
+        assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
