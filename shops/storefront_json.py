@@ -104,10 +104,11 @@ def grid_card(product: Product, url_for: UrlFor, *, with_images: bool = False) -
         "created_at": _datetime(product.created_at),
         "updated_at": _datetime(product.updated_at),
         "has_variants": product.has_variants,
-        "primary_image": image_data,
     }
-    if with_images:
+    if with_images:  # the shop page: `images` holds the primary image (and no `primary_image` repeats it)
         card["images"] = [image_data] if image_data is not None else []
+    else:
+        card["primary_image"] = image_data
     return card
 
 
