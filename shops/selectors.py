@@ -145,12 +145,39 @@ def _primary_image() -> Subquery:
     )
 
 
+# What a grid card reads (no shop or category column more: a page of 100 cards loads 100 of each).
+GRID_FIELDS = (
+    "id",
+    "shop_id",
+    "category_id",
+    "name",
+    "slug",
+    "short_description",
+    "long_description",
+    "price",
+    "compare_at_price",
+    "stock_status",
+    "stock_quantity",
+    "available_from",
+    "available_to",
+    "created_at",
+    "updated_at",
+    "shop__id",
+    "shop__currency",
+    "shop__show_stock_quantity",
+    "category__id",
+    "category__name",
+    "category__slug",
+)
+
+
 def _grid(products: QuerySet[Product]) -> QuerySet[Product]:
     """Products as the storefront grids show them, in one query: each with its shop, category, primary image
     (`primary_image`, a dict or None) and whether it has variants; no variant types or items."""
     return (
         products.filter(on_sale_filter(today=timezone.localdate()))
         .select_related("category", "shop")
+        .only(*GRID_FIELDS)
         .annotate(
             has_variants=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))),
             primary_image=_primary_image(),
@@ -178,14 +205,19 @@ def product_page_public(*, shop_slug: str, filters: Any, offset: int, limit: int
     count is a window over the filtered rows; each product carries its shop). The count is None when the
     page is empty: the caller then asks `shop_get_public_plain` and `product_count_public`. Invalid filters
     are a ValidationError (after a 404 for an unknown shop, as the other pages answer)."""
-    products = Product.objects.filter(shop__slug=shop_slug)
+    products = _grid(Product.objects.filter(shop__slug=shop_slug))
     try:
-        filtered = _filtered(PublicProductFilter, filters, _grid(products))
+        # No filter asked (the usual page): no filterset to build.
+        filtered = _filtered(PublicProductFilter, filters, products) if _has_filters(filters) else products
     except ValidationError:
         shop_get_public_plain(slug=shop_slug)
         raise
     page = list(filtered.annotate(matching=Window(Count("*")))[offset : offset + limit])
     return page, (page[0].matching if page else None)
+
+
+def _has_filters(filters: Any) -> bool:
+    return bool(filters) and any(name in filters for name in PublicProductFilter.base_filters)
 
 
 def product_count_public(*, shop: Shop, filters: Any) -> int:

@@ -61,12 +61,23 @@ class PublicShopApi(PublicApi):
 MAX_PAGE_NUMBER = 2**40
 
 
+def list_params(request: HttpRequest) -> list[tuple[str, str]] | None:
+    """The product list's canonical parameters, parsed once per request (the cache key and both page links
+    use them)."""
+    try:
+        return request.storefront_list_params  # type: ignore[attr-defined] # set below, once per request
+    except AttributeError:
+        params = canonical_list_query(request.GET)
+        request.storefront_list_params = params  # type: ignore[attr-defined] # a per-request memo
+        return params
+
+
 class CanonicalLinksPagination(StandardPagination):
     """Page links made of the canonical parameters, never of the client's own query string: a cached page
     is shared by every query string with the same answer, so it must not carry one client's extras."""
 
     def _canonical_url(self) -> str:
-        params = canonical_list_query(self.request.query_params) or []
+        params = list_params(self.request._request) or []
         url = self.request.build_absolute_uri(self.request.path)
         return f"{url}?{urlencode(params)}" if params else url
 
@@ -93,7 +104,7 @@ class PublicProductListApi(PublicApi):
     pagination_class = StandardPagination  # for the schema: the response is a page
 
     def cache_params(self, request: HttpRequest) -> list[tuple[str, str]] | None:
-        params = canonical_list_query(request.GET)
+        params = list_params(request)
         # A search is free text: every one would be an entry of its own, so none is kept.
         return None if params is None or any(name == "search" for name, _ in params) else params
 
