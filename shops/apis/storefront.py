@@ -136,7 +136,7 @@ class PublicProductListApi(PublicApi):
             shop_slug=shop_slug, filters=filters, offset=(number - 1) * size, limit=size
         )
         if count is None:  # an empty page: the shop may not exist, or the page may be past the last
-            shop = selectors.shop_get_public_plain(slug=shop_slug)
+            selectors.shop_get_public_plain(slug=shop_slug)
             if number > 1:
                 raise NotFound(paginator.invalid_page_message)
             count = 0
