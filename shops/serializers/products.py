@@ -347,10 +347,11 @@ class PublicProductListItemSerializer(_PrimaryImageMixin, PublicProductSerialize
 
 class PublicShopProductSerializer(PublicProductListItemSerializer):
     """A product on the shop page of the existing frontend, in grid shape (bounded whatever the catalogue):
-    `images` holds the primary image only; no variant types or items (the product page has them)."""
+    `images` holds the primary image only (so no `primary_image`, which would repeat it); no variant types or
+    items (the product page has them)."""
 
     images = PublicProductImageSerializer(many=True, read_only=True, help_text="The primary image only.")
 
     class Meta(PublicProductListItemSerializer.Meta):
-        fields = [*PublicProductListItemSerializer.Meta.fields, "images"]
+        fields = [*(f for f in PublicProductListItemSerializer.Meta.fields if f != "primary_image"), "images"]
         read_only_fields = fields

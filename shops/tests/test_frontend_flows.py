@@ -398,7 +398,7 @@ def test_defect_23_shop_page_with_featured_categories_and_variants_has_no_n_plus
 
     # Shop with its featured categories, products (with whether they have variants), primary photos: grid
     # cards, whose variants are on each product's page.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         response = api_client.get(f"/api/v1/shops/slug/{shop.slug}/")
 
     assert len(response.json()["featured_categories"]) == (1 if count == 1 else 2)
