@@ -147,10 +147,19 @@ class DatabaseCounters:
         if not keys:
             return
         moment = datetime.fromtimestamp(clock(), tz=UTC)
+        # The rows are locked in key order first: two give-backs of the same keys locking them in scan order
+        # deadlocked (PostgreSQL kills one, and its slots stayed taken).
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {self.table} SET count = count - 1 WHERE key = ANY(%s) AND count > 0 AND expires_at > %s",  # noqa: S608
-                [list(keys), moment],
+                f"""
+                UPDATE {self.table} AS counter SET count = counter.count - 1
+                FROM (
+                    SELECT key FROM {self.table} WHERE key = ANY(%s) AND count > 0 AND expires_at > %s
+                    ORDER BY key FOR UPDATE
+                ) AS locked
+                WHERE counter.key = locked.key
+                """,  # noqa: S608 - the table name is a constant
+                [sorted(set(keys)), moment],
             )
 
     def _purge(self, cursor: Any, moment: datetime) -> None:
