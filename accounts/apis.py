@@ -21,6 +21,7 @@ from accounts.throttles import (
     RegisterThrottle,
     login_attempt_succeeded,
 )
+from api.drf import django_request
 from api.uploads import IMAGE_UPLOAD_REQUEST, uploaded_file
 
 COOKIE_HELP = (
@@ -60,7 +61,7 @@ def _session_response(*, request: Request, user: Any, use_cookie: bool, status_c
             samesite=settings.AUTH_COOKIE_SAMESITE,
             domain=settings.AUTH_COOKIE_DOMAIN,
         )
-        get_token(request._request)  # a CSRF cookie for the requests that follow
+        get_token(django_request(request))  # a CSRF cookie for the requests that follow
     return response
 
 
@@ -82,7 +83,7 @@ class RegisterApi(APIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         if fields["cookie"]:  # no cross-site page may log a browser in (login CSRF)
-            csrf.enforce(request._request)
+            csrf.enforce(django_request(request))
         user = services.user_register(username=fields["username"], email=fields["email"], password=fields["password"])
         return _session_response(
             request=request, user=user, use_cookie=fields["cookie"], status_code=status.HTTP_201_CREATED
@@ -108,9 +109,9 @@ class LoginApi(APIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         if fields["cookie"]:  # no cross-site page may log a browser in (login CSRF)
-            csrf.enforce(request._request)
+            csrf.enforce(django_request(request))
         user = services.user_authenticate(
-            request=request._request, identifier=fields["identifier"], password=fields["password"]
+            request=django_request(request), identifier=fields["identifier"], password=fields["password"]
         )
         login_attempt_succeeded(request=request)
         return _session_response(request=request, user=user, use_cookie=fields["cookie"], status_code=200)
@@ -257,4 +258,4 @@ class CsrfTokenApi(APIView):
         auth=[],
     )
     def get(self, request: Request) -> Response:
-        return Response({"csrf_token": get_token(request._request)})
+        return Response({"csrf_token": get_token(django_request(request))})

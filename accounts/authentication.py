@@ -17,6 +17,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from accounts import csrf
+from api.drf import django_request
 from api.errors import mark_token_invalid
 
 # What knox makes: its prefix and AUTH_TOKEN_CHARACTER_LENGTH lower-case hex digits.
@@ -51,7 +52,7 @@ class HeaderTokenAuthentication(TokenAuthentication):
             return super().authenticate(request)
         # knox decodes the header as UTF-8 and lets the error out: a token of other bytes is just invalid.
         except (exceptions.AuthenticationFailed, UnicodeError):
-            mark_token_invalid(request._request)
+            mark_token_invalid(django_request(request))
             return None
 
 
@@ -69,9 +70,9 @@ class CookieTokenAuthentication(TokenAuthentication):
         try:
             user, auth_token = self.authenticate_credentials(token.encode())
         except exceptions.AuthenticationFailed:
-            mark_token_invalid(request._request)
+            mark_token_invalid(django_request(request))
             return None
-        csrf.enforce(request._request)
+        csrf.enforce(django_request(request))
         return user, auth_token
 
     def authenticate_header(self, request: Request) -> str:

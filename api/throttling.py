@@ -100,7 +100,9 @@ class RedisCounters:
         self.cache = redis_cache
 
     def _client(self, key: str) -> Any:
-        return self.cache._cache.get_client(key, write=True)
+        # Django's RedisCache has no public handle on its redis client, and the counters need EVAL (one atomic
+        # script per hit); `_cache` is its client wrapper, whose get_client picks the write server for `key`.
+        return self.cache._cache.get_client(key, write=True)  # noqa: SLF001
 
     def hit(self, key: str, seconds: int) -> tuple[int, float]:
         key = self.cache.make_key(key)
