@@ -9,9 +9,10 @@ from orders.models import Cart, CartItem
 from shops.models import ProductInventoryItem, ProductVariantOption, ProductVariantType
 from shops.stock import refresh_product_stock
 from shops.tests.factories import ProductFactory, ShopFactory
+from tests.factories import ModelFactory
 
 
-class CartFactory(factory.django.DjangoModelFactory):
+class CartFactory(ModelFactory[Cart]):
     class Meta:
         model = Cart
 
@@ -19,7 +20,7 @@ class CartFactory(factory.django.DjangoModelFactory):
     token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
 
 
-class CartItemFactory(factory.django.DjangoModelFactory):
+class CartItemFactory(ModelFactory[CartItem]):
     class Meta:
         model = CartItem
 
@@ -28,7 +29,7 @@ class CartItemFactory(factory.django.DjangoModelFactory):
     quantity = 1
 
 
-class VariantTypeFactory(factory.django.DjangoModelFactory):
+class VariantTypeFactory(ModelFactory[ProductVariantType]):
     class Meta:
         model = ProductVariantType
 
@@ -37,7 +38,7 @@ class VariantTypeFactory(factory.django.DjangoModelFactory):
     position = 0
 
 
-class VariantOptionFactory(factory.django.DjangoModelFactory):
+class VariantOptionFactory(ModelFactory[ProductVariantOption]):
     class Meta:
         model = ProductVariantOption
 
@@ -47,7 +48,7 @@ class VariantOptionFactory(factory.django.DjangoModelFactory):
     position = 0
 
 
-class InventoryItemFactory(factory.django.DjangoModelFactory):
+class InventoryItemFactory(ModelFactory[ProductInventoryItem]):
     class Meta:
         model = ProductInventoryItem
         skip_postgeneration_save = True

@@ -4,9 +4,10 @@ import factory
 
 from accounts.tests.factories import UserFactory
 from shops.models import Category, Product, ProductStatus, Shop
+from tests.factories import ModelFactory
 
 
-class ShopFactory(factory.django.DjangoModelFactory):
+class ShopFactory(ModelFactory[Shop]):
     class Meta:
         model = Shop
 
@@ -16,7 +17,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
     currency = "USD"
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
+class CategoryFactory(ModelFactory[Category]):
     class Meta:
         model = Category
 
@@ -25,7 +26,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"category-{n}")
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(ModelFactory[Product]):
     class Meta:
         model = Product
 
