@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import csrf, selectors, services
+from accounts.authentication import authenticated_user
 from accounts.serializers import UserSerializer
 from accounts.throttles import (
     LoginThrottle,
@@ -146,7 +147,7 @@ class LogoutAllApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        revoked = services.auth_tokens_revoke_all(user=request.user)
+        revoked = services.auth_tokens_revoke_all(user=authenticated_user(request))
         response = Response({"detail": "Logged out everywhere", "revoked": revoked})
         response.delete_cookie(
             settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE, domain=settings.AUTH_COOKIE_DOMAIN
@@ -166,13 +167,13 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: UserEnvelopeSerializer})
     def get(self, request: Request) -> Response:
-        return Response({"user": UserSerializer(request.user, context={"request": request}).data})
+        return Response({"user": UserSerializer(authenticated_user(request), context={"request": request}).data})
 
     @extend_schema(request=MeInputSerializer, responses={200: UserEnvelopeSerializer})
     def patch(self, request: Request) -> Response:
         data = self.MeInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, data=data.validated_data)
+        user = services.user_update(user=authenticated_user(request), data=data.validated_data)
         return Response({"user": UserSerializer(user, context={"request": request}).data})
 
 
@@ -185,7 +186,7 @@ class ProfileImageApi(APIView):
     @extend_schema(request=IMAGE_UPLOAD_REQUEST, responses={200: UserEnvelopeSerializer, 400: None, 503: None})
     def post(self, request: Request) -> Response:
         upload, field = uploaded_file(request)
-        user = services.user_profile_image_set(user=request.user, file=upload, field=field)
+        user = services.user_profile_image_set(user=authenticated_user(request), file=upload, field=field)
         return Response({"user": UserSerializer(user, context={"request": request}).data})
 
 
@@ -213,7 +214,7 @@ class PlanApi(APIView):
 
     @extend_schema(responses={200: PlanOutputSerializer})
     def get(self, request: Request) -> Response:
-        return Response(selectors.plan_usage_get(user=request.user))
+        return Response(selectors.plan_usage_get(user=authenticated_user(request)))
 
 
 class PasswordChangeApi(APIView):
@@ -239,7 +240,7 @@ class PasswordChangeApi(APIView):
         data = self.PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         revoked = services.user_change_password(
-            user=request.user,
+            user=authenticated_user(request),
             current_password=data.validated_data["current_password"],
             new_password=data.validated_data["new_password"],
             current_token=request.auth,

@@ -6,7 +6,7 @@ says the token was invalid (see `api.exceptions`).
 """
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -18,6 +18,9 @@ from rest_framework.request import Request
 
 from accounts import csrf
 from api.drf import django_request
+
+if TYPE_CHECKING:
+    from accounts.models import User
 from api.errors import mark_token_invalid
 
 # What knox makes: its prefix and AUTH_TOKEN_CHARACTER_LENGTH lower-case hex digits.
@@ -77,3 +80,13 @@ class CookieTokenAuthentication(TokenAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return "Token"
+
+
+def authenticated_user(request: Request) -> "User":
+    """The user of a request that an `IsAuthenticated` permission let through (so never the anonymous one)."""
+    from accounts.models import User
+
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated()
+    return user

@@ -89,7 +89,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if request is not None and getattr(django_request(request), INVALID_TOKEN_FLAG, False):
             invalid_token = exceptions.NotAuthenticated("Invalid or expired token.", code="invalid_token")
             # The view put the WWW-Authenticate challenge on the original; a 401 must keep it.
-            invalid_token.auth_header = getattr(exc, "auth_header", None)
+            # DRF's APIView sets auth_header on the exception it handles; its type does not declare it.
+            invalid_token.auth_header = getattr(exc, "auth_header", None)  # type: ignore[attr-defined]
             exc = invalid_token
     response = drf_exception_handler(exc, context)
     if isinstance(exc, ServiceUnavailable) and response is not None:

@@ -32,7 +32,7 @@ class OptionalPagination(StandardPagination):
     def get_paginated_response(self, data: Any) -> Response:
         if self.unpaginated_total is None:
             response = super().get_paginated_response(data)
-            response["X-Total-Count"] = str(self.page.paginator.count)
+            response["X-Total-Count"] = str(response.data["count"])
             return response
         return Response(data, headers={"X-Total-Count": str(self.unpaginated_total)})
 

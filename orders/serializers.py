@@ -35,13 +35,13 @@ OPTIONS = inline_serializer(
 
 def _product_image(serializer: serializers.Serializer, product: Product | None) -> dict[str, Any] | None:
     """The product's primary image (images prefetched in position order), or None."""
-    images = product.images.all() if product is not None else []
+    images = list(product.images.all()) if product is not None else []
     if not images:
         return None
     image = images[0]
     return {
         "id": image.id,
-        "url": object_url(image.image.name, request=serializer.context.get("request")),
+        "url": object_url(image.image.name or "", request=serializer.context.get("request")),
         "alt_text": image.alt_text,
     }
 
