@@ -3,7 +3,7 @@ that no object outlives the row that should reference it — whatever fails, eve
 
 import logging
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import IO
@@ -45,7 +45,7 @@ def object_url(name: str, *, request: HttpRequest | None = None) -> str:
 Body = bytes | IO[bytes]
 
 
-def store_objects(objects: dict[str, tuple[Body, str]]) -> list[str]:
+def store_objects(objects: Mapping[str, tuple[Body, str]]) -> list[str]:
     """Store `{name: (body, content_type)}` and return the names, journaled as pending deletion.
 
     The journal entries are committed before the first byte is stored, so a crash at any point leaves them
