@@ -1,6 +1,5 @@
 """Fixtures shared by every app's tests: API clients, users, the real S3 bucket, and image bytes."""
 
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -8,11 +7,12 @@ import boto3
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from PIL import Image
 from rest_framework.test import APIClient
 
-from accounts.services import auth_token_issue
+from accounts.tests.clients import client_for
 from accounts.tests.factories import UserFactory
+from api.tests.clock import ThrottleClock
+from images.tests.samples import image_bytes
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,16 +31,6 @@ def _fresh_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
-
-
-class ThrottleClock:
-    """The throttles' clock (`api.throttling.clock`), standing still until moved."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -78,13 +68,6 @@ def user(db: Any) -> Any:
 @pytest.fixture
 def other_user(db: Any) -> Any:
     return UserFactory()
-
-
-def client_for(user: Any) -> APIClient:
-    token, _ = auth_token_issue(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 @pytest.fixture
@@ -140,15 +123,6 @@ def bucket() -> Any:
     store.empty()
     yield store
     store.empty()
-
-
-def image_bytes(
-    fmt: str = "JPEG", size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 30, 30), **save: Any
-) -> bytes:
-    buffer = io.BytesIO()
-    mode = "RGBA" if fmt == "PNG" else "RGB"
-    Image.new(mode, size, color).save(buffer, format=fmt, **save)
-    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ class Operation:
     body_template: str | None = None  # every request gets its own body: COUNTER -> "<client>-<n>"
     bodies: list[str] | None = None  # rotated like the paths
     ok_statuses: tuple[int, ...] = (200,)
+    # Each path once, across runs (a path that a request consumes: a cart's checkout); asyncio driver only.
+    once: bool = False
 
     def body_for(self, client: int, number: int) -> bytes | None:
         if self.body_template is not None:
@@ -55,7 +57,7 @@ def run(
     operation: Operation, *, base_url: str, seconds: float, connections: int, max_requests: int = 1_000_000
 ) -> Result:
     """Drive `operation` for `seconds` with `connections` concurrent clients: wrk when installed, else asyncio."""
-    if shutil.which("wrk") and max_requests >= 1_000_000:
+    if shutil.which("wrk") and max_requests >= 1_000_000 and not operation.once:
         return run_wrk(operation, base_url=base_url, seconds=seconds, connections=connections)
     return asyncio.run(
         run_async(operation, base_url=base_url, seconds=seconds, connections=connections, max_requests=max_requests)
@@ -263,7 +265,13 @@ async def run_async(
         while time.monotonic() < deadline and issued < max_requests:
             issued += 1
             count += 1
-            path = operation.paths[(number * 7919 + count) % len(operation.paths)]
+            if operation.once and not operation.paths:
+                break
+            path = (
+                operation.paths.pop()
+                if operation.once
+                else operation.paths[(number * 7919 + count) % len(operation.paths)]
+            )
             started = time.perf_counter()
             try:
                 status, _, _ = await connection.request(

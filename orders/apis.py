@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import authenticated_user
 from api.pagination import OptionalPagination
 from api.schema import PAGE_PARAMETERS
 from orders import selectors
@@ -23,6 +24,7 @@ from orders.services import checkout as checkout_services
 from orders.services import orders as order_services
 from orders.throttles import CartWriteThrottle, CheckoutThrottle
 from shops import selectors as shop_selectors
+from shops.variants import OPTION_KEYS, TYPE_KEYS
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ADDRESS_MAX_FIELDS = 20
@@ -60,8 +62,6 @@ class VariantChoiceField(serializers.Field):
     """`{variant_type_id, variant_option_id}`, also spelled `{type_id, option_id}` or
     `{variant_type, variant_option}` -> (type id, option id)."""
 
-    TYPE_KEYS = ("variant_type_id", "type_id", "variant_type")
-    OPTION_KEYS = ("variant_option_id", "option_id", "variant_option")
     default_error_messages = {
         "invalid": "Expected an object with variant_type_id and variant_option_id.",
         "not_an_id": "{name} must be a positive integer.",
@@ -82,7 +82,7 @@ class VariantChoiceField(serializers.Field):
     def to_internal_value(self, data: Any) -> tuple[int, int]:
         if not isinstance(data, dict):
             self.fail("invalid")
-        return self._id(data, self.TYPE_KEYS), self._id(data, self.OPTION_KEYS)
+        return self._id(data, TYPE_KEYS), self._id(data, OPTION_KEYS)
 
     def to_representation(self, value: tuple[int, int]) -> dict[str, int]:
         return {"variant_type_id": value[0], "variant_option_id": value[1]}
@@ -228,7 +228,7 @@ class OrderListApi(APIView):
 
     @extend_schema(responses={200: OrderListSerializer(many=True), 401: None, 404: None}, parameters=PAGE_PARAMETERS)
     def get(self, request: Request, shop_id: int) -> Response:
-        shop = shop_selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        shop = shop_selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
         paginator = OptionalPagination()
         page = paginator.paginate_queryset(selectors.order_list_for_owner(shop=shop), request, view=self)
         return paginator.get_paginated_response(OrderListSerializer(page, many=True).data)
@@ -241,7 +241,7 @@ class OrderDetailApi(APIView):
     InputSerializer = OrderStatusInputSerializer
 
     def _order(self, request: Request, shop_id: int, order_id: int) -> Any:
-        shop = shop_selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        shop = shop_selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
         return selectors.order_get_for_owner(shop=shop, order_id=order_id)
 
     @extend_schema(responses={200: OrderDetailSerializer, 401: None, 404: None})

@@ -6,7 +6,8 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
-from shops.models import ProductImage, ProductVariantOption, ProductVariantType, Shop
+from shops.models import ProductImage, ProductVariantOption, Shop
+from shops.variants import option_ids
 
 
 def _images() -> Prefetch:
@@ -19,10 +20,6 @@ def _cart_lines() -> QuerySet[CartItem]:
         .prefetch_related(
             _images(),
             Prefetch("inventory_item__options", queryset=ProductVariantOption.objects.select_related("variant_type")),
-            Prefetch(
-                "product__variant_types",
-                queryset=ProductVariantType.objects.prefetch_related("options").order_by("position", "id"),
-            ),
         )
         .order_by("created_at", "id")
     )
@@ -32,7 +29,31 @@ def cart_get(*, token: str) -> Cart:
     """The cart of this token with its lines, products, variants and images. A converted cart is a 404:
     its token no longer shows anything."""
     carts = Cart.objects.select_related("shop").prefetch_related(Prefetch("items", queryset=_cart_lines()))
-    return get_object_or_404(carts.exclude(status=CartStatus.CONVERTED), token=token)
+    cart = get_object_or_404(carts.exclude(status=CartStatus.CONVERTED), token=token)
+    _key_options_attach(list(cart.items.all()))
+    return cart
+
+
+def _key_options_attach(lines: list[CartItem]) -> None:
+    """`key_options` on each line of an option combination without an inventory item: the options of its
+    key that are still options of its product, with their types (one query for all lines, none without
+    such lines)."""
+    keyed = [line for line in lines if line.inventory_item_id is None and line.option_key]
+    wanted = {option_id for line in keyed for option_id in option_ids(line.option_key)}
+    found = (
+        ProductVariantOption.objects.filter(
+            id__in=wanted, variant_type__product_id__in={line.product_id for line in keyed}
+        ).select_related("variant_type")
+        if wanted
+        else []
+    )
+    by_id = {option.id: option for option in found}
+    for line in keyed:
+        options = (by_id.get(option_id) for option_id in option_ids(line.option_key))
+        # An attribute set here for the serializer: not a field of the model's type.
+        line.key_options = [  # type: ignore[attr-defined]
+            option for option in options if option and option.variant_type.product_id == line.product_id
+        ]
 
 
 def _with_item_count(orders: QuerySet[Order]) -> QuerySet[Order]:

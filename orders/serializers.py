@@ -11,10 +11,10 @@ from rest_framework import serializers
 
 from images.storage import object_url
 from orders.models import Cart, CartItem, Order, OrderItem
-from orders.variants import option_entries, option_ids, option_label
 from shops.models import Product
 from shops.pricing import unit_price
 from shops.serializers import MoneyField, money
+from shops.variants import option_entries, option_label
 
 PRODUCT_IMAGE = inline_serializer(
     "LineProductImage",
@@ -51,8 +51,9 @@ def cart_line_options(line: CartItem) -> list[dict[str, Any]]:
         return option_entries(line.inventory_item.options.all())
     if not line.option_key:
         return []
-    by_id = {option.id: option for kind in line.product.variant_types.all() for option in kind.options.all()}
-    return option_entries(by_id[option_id] for option_id in option_ids(line.option_key) if option_id in by_id)
+    # Read by the selector (orders.selectors.cart_get): the key's options still of the product (an attribute
+    # it sets, not a field of the model's type).
+    return option_entries(line.key_options)  # type: ignore[attr-defined]
 
 
 def cart_line_unit_price(line: CartItem) -> Decimal:

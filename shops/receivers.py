@@ -5,10 +5,10 @@ cascade, or in the admin), its objects are deleted once the transaction commits.
 
 The storefront cache follows the catalogue: every save or delete of a shop, category, product, image, variant
 type or option, inventory item, or an item's options, bumps the shop's storefront version once the transaction
-commits. Receivers rather than calls in each service, because cascades, the admin and stock taken by orders
-(`.save()` on products and items) write these rows without going through the catalogue services; one place
-sees them all. Writes that send no signal (queryset `update`, `bulk_update`, `bulk_create`) call
-`storefront_changed` themselves: the image renumbering and the variant sync."""
+commits. Receivers rather than calls in each service, because cascades and the admin write these rows without
+going through the catalogue services; one place sees them all. Writes that send no signal (queryset `update`,
+`bulk_update`, `bulk_create`) call `storefront_changed` themselves: the image renumbering, the variant sync
+and the stock taken and given back (`shops.stock`)."""
 
 from typing import Any
 

@@ -1,11 +1,14 @@
 """Reads of shops and their catalogue. Each selector owns its query shape, so a list costs the same few
 queries for one row or a hundred. Owner selectors scope to the owner: another user's rows are a 404."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, JSONField, OuterRef, Prefetch, QuerySet, Subquery, TextField, Window
+from django.db.models.functions import Cast, JSONObject
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -117,22 +120,111 @@ def _on_sale(shop: Shop) -> QuerySet[Product]:
     )
 
 
-def _grid_public(shop: Shop) -> QuerySet[Product]:
-    """Products as the storefront grids show them: each with its primary image only and whether it has
-    variants (an annotation, not a query); no variant types or items. Two queries for any number."""
+def _image_object() -> JSONObject:
+    """What the public image shape needs of an image row, as one JSON object."""
+    return JSONObject(
+        id="id",
+        image="image",
+        alt_text="alt_text",
+        position="position",
+        width="width",
+        height="height",
+        renditions="renditions",
+        dominant_color="dominant_color",
+        placeholder="placeholder",
+    )
+
+
+def _primary_image() -> Subquery:
+    """The product's primary image as a JSON object of what the public image shape needs: fetched in the
+    product's own query (no prefetch round trip)."""
+    return Subquery(
+        ProductImage.objects.filter(product=OuterRef("pk"), position=FIRST_IMAGE_POSITION).values(json=_image_object())[
+            :1
+        ],
+        output_field=JSONField(),
+    )
+
+
+# What a grid card reads (no shop or category column more: a page of 100 cards loads 100 of each).
+GRID_FIELDS = (
+    "id",
+    "shop_id",
+    "category_id",
+    "name",
+    "slug",
+    "short_description",
+    "long_description",
+    "price",
+    "compare_at_price",
+    "stock_status",
+    "stock_quantity",
+    "available_from",
+    "available_to",
+    "created_at",
+    "updated_at",
+    "shop__id",
+    "shop__currency",
+    "shop__show_stock_quantity",
+    "category__id",
+    "category__name",
+    "category__slug",
+)
+
+
+def _grid(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Products as the storefront grids show them, in one query: each with its shop, category, primary image
+    (`primary_image`, a dict or None) and whether it has variants; no variant types or items."""
     return (
-        Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop=shop)
+        products.filter(on_sale_filter(today=timezone.localdate()))
         .select_related("category", "shop")
-        # A grid shows one image per product: fetch no other.
-        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.filter(position=FIRST_IMAGE_POSITION)))
-        .annotate(has_variants=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))))
+        .only(*GRID_FIELDS)
+        .annotate(
+            has_variants=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))),
+            primary_image=_primary_image(),
+        )
         .order_by("-created_at", "-id")
     )
+
+
+def _grid_public(shop: Shop) -> QuerySet[Product]:
+    return _grid(Product.objects.filter(shop=shop))
 
 
 def product_list_public(*, shop: Shop, filters: Any = None) -> QuerySet[Product]:
     """The storefront's paginated, filterable grid."""
     return _filtered(PublicProductFilter, filters, _grid_public(shop))
+
+
+def shop_get_public_plain(*, slug: str) -> Shop:
+    """The shop row alone (404 when there is none)."""
+    return get_object_or_404(Shop, slug=slug)
+
+
+def product_page_public(
+    *, shop_slug: str, filters: Any, offset: int, limit: int
+) -> tuple[Sequence[Product], int | None]:
+    """One page of the storefront grid and the number of products the filters match, in one query (the
+    count is a window over the filtered rows; each product carries its shop). The count is None when the
+    page is empty: the caller then asks `shop_get_public_plain` and `product_count_public`. Invalid filters
+    are a ValidationError (after a 404 for an unknown shop, as the other pages answer)."""
+    products = _grid(Product.objects.filter(shop__slug=shop_slug))
+    try:
+        # No filter asked (the usual page): no filterset to build.
+        filtered = _filtered(PublicProductFilter, filters, products) if _has_filters(filters) else products
+    except ValidationError:
+        shop_get_public_plain(slug=shop_slug)
+        raise
+    page = list(filtered.annotate(matching=Window(Count("*")))[offset : offset + limit])
+    return page, (page[0].matching if page else None)
+
+
+def _has_filters(filters: Any) -> bool:
+    return bool(filters) and any(name in filters for name in PublicProductFilter.base_filters)
+
+
+def product_count_public(*, shop: Shop, filters: Any) -> int:
+    return _filtered(PublicProductFilter, filters, _grid_public(shop)).count()
 
 
 def product_list_public_for_shop_page(*, shop: Shop) -> list[Product]:
@@ -141,7 +233,84 @@ def product_list_public_for_shop_page(*, shop: Shop) -> list[Product]:
     return list(_grid_public(shop)[: settings.STOREFRONT_SHOP_PAGE_PRODUCTS])
 
 
+def category_list_public(*, shop_slug: str) -> list[Category]:
+    """The public categories (at most UNPAGINATED_LIST_LIMIT), in one query when the shop has some."""
+    categories = list(
+        Category.objects.filter(shop__slug=shop_slug)
+        .only("id", "name", "slug", "description")
+        .order_by("name", "id")[: settings.UNPAGINATED_LIST_LIMIT]
+    )
+    if not categories:
+        shop_get_public_plain(slug=shop_slug)
+    return categories
+
+
 def product_get_public(*, shop: Shop, slug: str) -> Product:
     """A product page: at most PRODUCT_MAX_INVENTORY_ITEMS active items (the write limit; a product stored
     before it was lowered shows its first ones)."""
     return get_object_or_404(_on_sale(shop), slug=slug)
+
+
+def _option_rows() -> QuerySet[ProductVariantOption]:
+    return ProductVariantOption.objects.order_by("position", "id")
+
+
+def product_get_public_page(*, shop_slug: str, product_slug: str) -> Product:
+    """A product page in one query: the product with its shop and category, and as JSON arrays its images,
+    its variant types with their options, and its active inventory items (at most PRODUCT_MAX_INVENTORY_ITEMS)
+    with their options (`image_rows`, `variant_type_rows`, `item_rows`; prices of items as text, exact).
+    `storefront_json.product_page_json` shapes it; `product_get_public` is the same product for the
+    serializers."""
+    images = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+    types = ProductVariantType.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+    type_options = _option_rows().filter(variant_type=OuterRef("pk"))
+    items = ProductInventoryItem.objects.filter(product=OuterRef("pk"), is_active=True).order_by("position", "id")
+    item_options = ProductVariantOption.objects.filter(inventory_items=OuterRef("pk")).order_by(
+        "variant_type__position", "variant_type_id", "position", "id"
+    )
+    products = (
+        Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop__slug=shop_slug, slug=product_slug)
+        .select_related("category", "shop")
+        .annotate(
+            image_rows=ArraySubquery(images.values(json=_image_object())),
+            variant_type_rows=ArraySubquery(
+                types.values(
+                    json=JSONObject(
+                        id="id",
+                        name="name",
+                        input_type="input_type",
+                        position="position",
+                        options=ArraySubquery(
+                            type_options.values(
+                                json=JSONObject(
+                                    id="id", name="name", value="value", color_hex="color_hex", position="position"
+                                )
+                            )
+                        ),
+                    )
+                )
+            ),
+            item_rows=ArraySubquery(
+                items.values(
+                    json=JSONObject(
+                        id="id",
+                        is_default="is_default",
+                        is_active="is_active",
+                        stock_quantity="stock_quantity",
+                        price_override=Cast("price_override", TextField()),
+                        options=ArraySubquery(
+                            item_options.values(
+                                json=JSONObject(
+                                    variant_type_id="variant_type_id",
+                                    variant_type_name="variant_type__name",
+                                    variant_option_id="id",
+                                    variant_option_name="name",
+                                )
+                            )
+                        ),
+                    )
+                )[: settings.PRODUCT_MAX_INVENTORY_ITEMS]
+            ),
+        )
+    )
+    return get_object_or_404(products)

@@ -1,10 +1,22 @@
-"""Stock and availability rules, in one place for the catalogue, the storefront, carts and checkout."""
+"""Stock and availability rules, in one place for the catalogue, the storefront, carts and checkout: what
+is on sale, how many can be bought, and the stock rows locked, checked, taken and given back.
 
+Carts and orders speak to it in plain lines (product id, inventory item id, quantity), so the catalogue
+knows nothing of them. Every writer locks products first, then inventory items, each in id order: two
+transactions never hold one row the other waits for, so concurrent checkouts queue instead of deadlocking.
+Locking the product before its items also serialises `refresh_product_stock`, which sums the items and
+writes the product."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, Sum
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+from django.utils import timezone
 
-from shops.models import Product, ProductInventoryItem, ProductStatus, StockStatus
+from shops.models import Product, ProductInventoryItem, ProductStatus, ProductVariantOption, StockStatus
+from shops.storefront_cache import storefront_changed
 
 
 def effective_stock_status(product: Product) -> str:
@@ -79,3 +91,166 @@ def refresh_product_stock(product: Product) -> None:
     if product.stock_quantity != total:
         product.stock_quantity = total
         product.save(update_fields=["stock_quantity", "updated_at"])
+
+
+@dataclass(frozen=True)
+class StockLine:
+    """`quantity` units of a product, or of one of its inventory items. `product_id` is None when an order
+    line's product has since been deleted."""
+
+    product_id: int | None
+    item_id: int | None
+    quantity: int
+
+    @property
+    def stock(self) -> tuple[str, int | None]:
+        """Which stock the line draws on: its inventory item, or else its product's own stock (lines of
+        option combinations without inventory items share it)."""
+        return ("item", self.item_id) if self.item_id is not None else ("product", self.product_id)
+
+
+@dataclass(frozen=True)
+class LockedStock:
+    """Products and inventory items locked and read afresh, by id (a deleted one is missing)."""
+
+    products: dict[int, Product]
+    items: dict[int, ProductInventoryItem]
+
+    def line_product(self, line: StockLine) -> Product:
+        """The line's product, or the refusal a checkout shows when it was deleted since the line was read."""
+        product = self.products.get(line.product_id) if line.product_id is not None else None
+        if product is None:
+            raise ValidationError("A product in the cart is no longer available")
+        return product
+
+    def line_item(self, line: StockLine) -> ProductInventoryItem | None:
+        return self.items.get(line.item_id) if line.item_id is not None else None
+
+    def line_sellable(self, line: StockLine, *, today: date) -> tuple[Product, ProductInventoryItem | None]:
+        """The line's product and inventory item, both still there, on sale and active (the quantity is
+        checked apart, for the whole quantity a cart takes of one stock: see `quantity_check`)."""
+        product, item = self.line_product(line), self.line_item(line)
+        still_available_check(product=product, item=item, today=today, item_gone=line.item_id is not None and not item)
+        return product, item
+
+
+def stock_lock(*, lines: Iterable[StockLine]) -> LockedStock:
+    """Lock (SELECT ... FOR UPDATE) and read afresh the lines' products, then their inventory items, each in
+    id order. Call it inside a transaction. The products know whether they have inventory items
+    (`has_items`); the items come with their options and the options' types."""
+    lines = list(lines)
+    product_ids = {line.product_id for line in lines if line.product_id is not None}
+    item_ids = {line.item_id for line in lines if line.item_id is not None}
+    products = (
+        Product.objects.select_for_update()
+        .filter(id__in=product_ids)
+        .annotate(has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))))
+        .order_by("id")
+    )
+    items = (
+        ProductInventoryItem.objects.select_for_update()
+        .filter(id__in=item_ids)
+        .order_by("id")
+        .prefetch_related(Prefetch("options", queryset=ProductVariantOption.objects.select_related("variant_type")))
+    )
+    return LockedStock(
+        products={product.id: product for product in products} if product_ids else {},
+        items={item.id: item for item in items} if item_ids else {},
+    )
+
+
+def still_available_check(
+    *, product: Product, item: ProductInventoryItem | None, today: date, item_gone: bool = False
+) -> None:
+    """Refuse a product no longer on sale, or an inventory item inactive (or `item_gone`: deleted)."""
+    if not is_on_sale(product, today=today) or item_gone or (item is not None and not item.is_active):
+        raise ValidationError(f"{product.name} is no longer available")
+
+
+def quantity_check(*, product: Product, item: ProductInventoryItem | None, quantity: int) -> None:
+    """Refuse when `quantity` units of this product (or inventory item) are more than can be bought."""
+    available = available_quantity(product, item)
+    if available is None:
+        return
+    if available <= 0:
+        raise ValidationError(f"{product.name} is out of stock")
+    if quantity > available:
+        raise ValidationError(not_enough_stock_message(product, available))
+
+
+def stock_take(*, stock: LockedStock, lines: Sequence[StockLine]) -> list[bool]:
+    """Decrement the tracked stock of every line (checked before: see `quantity_check`), in one update of
+    the items and one of the products; for each line, whether it took stock (untracked products take
+    none)."""
+    took: list[bool] = []
+    items: dict[int, ProductInventoryItem] = {}
+    products: dict[int, Product] = {}
+    for line in lines:
+        product, item = stock.line_product(line), stock.line_item(line)
+        took.append(product.stock_status == StockStatus.LIMITED)
+        if not took[-1]:
+            continue
+        if item is not None:
+            item.stock_quantity -= line.quantity
+            items[item.id] = item
+        else:
+            product.stock_quantity -= line.quantity
+            products[product.id] = product
+    _stock_write(items=items.values(), products=products.values(), stock=stock)
+    return took
+
+
+def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Product], stock: LockedStock) -> None:
+    """Save the changed stock of locked items and products, and the stock of the items' products (the sum
+    of their active items', as `refresh_product_stock` computes it): one update per table, and the shops'
+    storefront pages refreshed on commit."""
+    now = timezone.now()
+    items, changed = list(items), {product.id: product for product in products}
+    for item in items:
+        item.updated_at = now
+    ProductInventoryItem.objects.bulk_update(items, ["stock_quantity", "updated_at"])
+    summed = {item.product_id for item in items}
+    totals = (
+        dict(
+            ProductInventoryItem.objects.filter(product_id__in=summed, is_active=True)
+            .order_by()
+            .values("product_id")
+            .annotate(total=Sum("stock_quantity"))
+            .values_list("product_id", "total")
+        )
+        if summed
+        else {}
+    )
+    for product_id in summed:
+        product = stock.products.get(product_id)
+        if product is not None and product.stock_quantity != totals.get(product_id, 0):
+            product.stock_quantity = totals.get(product_id, 0)
+            changed[product_id] = product
+    for product in changed.values():
+        product.updated_at = now
+    Product.objects.bulk_update(changed.values(), ["stock_quantity", "updated_at"])
+    # bulk_update sends no post_save: the storefront pages showing this stock are told here.
+    for product_id in summed | set(changed):
+        product = stock.products.get(product_id)
+        if product is not None:
+            storefront_changed(shop_id=product.shop_id)
+        else:
+            storefront_changed(product_id=product_id)
+
+
+def stock_return(*, lines: Sequence[StockLine]) -> None:
+    """Give back what the lines took, to the inventory item or product if it still exists (locked here)."""
+    stock = stock_lock(lines=lines)
+    items: dict[int, ProductInventoryItem] = {}
+    products: dict[int, Product] = {}
+    for line in lines:
+        if line.item_id is not None:
+            item = stock.items.get(line.item_id)
+            if item is not None:
+                item.stock_quantity += line.quantity
+                items[item.id] = item
+        elif line.product_id is not None and line.product_id in stock.products:
+            product = stock.products[line.product_id]
+            product.stock_quantity += line.quantity
+            products[product.id] = product
+    _stock_write(items=items.values(), products=products.values(), stock=stock)

@@ -9,12 +9,15 @@ then the page) and no query. A write that changes what a storefront shows calls 
 transaction commits the shop's version key is deleted, so the next read makes a new version and renders
 afresh. Versions are random tokens, never counters: a page rendered from rows read before a commit can only be
 stored under a version that the commit's bump has already retired, and a deleted version is never made again.
-STOREFRONT_CACHE_SECONDS (the pages' lifetime) bounds the staleness of any write that no bump covers."""
+Time alone changes a page only at midnight (availability windows are dates, and `today` is in the key), so a page
+lives until the end of its day, at most STOREFRONT_CACHE_SECONDS: that maximum only bounds the staleness of a
+write that no bump covers (a raw SQL update)."""
 
 import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -49,10 +52,18 @@ def _version(slug: str) -> str | None:
     return version
 
 
-def _page_key(request: HttpRequest, slug: str, version: str, params: list[tuple[str, str]]) -> str:
+def _page_key(request: HttpRequest, slug: str, version: str, params: list[tuple[str, str]], today: date) -> str:
     address = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(params)}"
     digest = hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
-    return f"storefront:page:{slug}:{version}:{timezone.localdate().isoformat()}:{digest}"
+    return f"storefront:page:{slug}:{version}:{today.isoformat()}:{digest}"
+
+
+def page_lifetime(*, today: date, now: datetime) -> int:
+    """Seconds a page keyed on `today` is worth keeping at `now`: until the next availability edge, which is
+    the next local midnight (windows are dates), and at most STOREFRONT_CACHE_SECONDS. 0: not at all (the
+    day turned while the page was rendered)."""
+    edge = datetime.combine(today + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone())
+    return max(0, min(settings.STOREFRONT_CACHE_SECONDS, int((edge - now).total_seconds())))
 
 
 def _accepts_json(request: HttpRequest) -> bool:
@@ -64,6 +75,7 @@ def _accepts_json(request: HttpRequest) -> bool:
 @dataclass
 class CachedPage:
     key: str
+    today: date
 
     def response(self) -> HttpResponse | None:
         stored = cache.get(self.key)
@@ -83,8 +95,11 @@ class CachedPage:
             return
         etag = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
         response["ETag"] = etag
+        lifetime = page_lifetime(today=self.today, now=timezone.now())
+        if lifetime <= 0:
+            return
         headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-        cache.set(self.key, (response.content, etag, headers), timeout=settings.STOREFRONT_CACHE_SECONDS)
+        cache.set(self.key, (response.content, etag, headers), timeout=lifetime)
 
 
 def cached_page(request: HttpRequest, *, shop_slug: str, params: list[tuple[str, str]] | None) -> CachedPage | None:
@@ -100,7 +115,10 @@ def cached_page(request: HttpRequest, *, shop_slug: str, params: list[tuple[str,
     ):
         return None
     version = _version(shop_slug)
-    return None if version is None else CachedPage(_page_key(request, shop_slug, version, params))
+    if version is None:
+        return None
+    today = timezone.localdate()
+    return CachedPage(_page_key(request, shop_slug, version, params, today), today)
 
 
 # --- invalidation ---

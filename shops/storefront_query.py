@@ -42,10 +42,13 @@ def _page(query: QueryDict, paginator: StandardPagination) -> str | None:
 def canonical_list_query(query: QueryDict) -> list[tuple[str, str]] | None:
     """The parameters of a product list request that change its answer, canonical and in a fixed order;
     None when they are invalid (the answer is then a 400 or 404, which is never cached)."""
-    filterset = PublicProductFilter(query, queryset=Product.objects.none())
-    if not filterset.is_valid():
-        return None
-    data = filterset.form.cleaned_data
+    if any(name in query for name in PublicProductFilter.base_filters):
+        filterset = PublicProductFilter(query, queryset=Product.objects.none())
+        if not filterset.is_valid():
+            return None
+        data = filterset.form.cleaned_data
+    else:  # no filter sent (the usual page): what the filterset would clean, without building it
+        data = {}
     params: list[tuple[str, str]] = []
     if data.get("category"):
         params.append(("category", data["category"]))

@@ -12,7 +12,7 @@ from django.urls import clear_url_caches
 import config.urls
 from accounts.tests.bodies import LOGIN_URL
 from accounts.tests.factories import PASSWORD, UserFactory
-from conftest import ThrottleClock
+from api.tests.clock import ThrottleClock
 
 pytestmark = pytest.mark.django_db
 

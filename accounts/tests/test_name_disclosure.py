@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.bodies import REGISTER_URL
+from accounts.tests.clients import client_for
 from accounts.tests.factories import PASSWORD, UserFactory
-from conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.db import connection
 
 from accounts.models import User
 from accounts.plans import LIMITS, PlanLimits, limits_of, plan_of
-from conftest import client_for
+from accounts.tests.clients import client_for
 from shops.models import Product, Shop
 from shops.tests.factories import ProductFactory, ShopFactory
 

@@ -12,8 +12,9 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.selectors import login_account_key, user_login_lookup
 from accounts.tests.bodies import INVALID_CREDENTIALS, LOGIN_URL, PASSWORD_CHANGE_URL, REGISTER_URL
+from accounts.tests.clients import client_for
 from accounts.tests.factories import PASSWORD, UserFactory
-from conftest import ThrottleClock, client_for
+from api.tests.clock import ThrottleClock
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import uuid
 from typing import Any
 
 from accounts.tests.factories import PASSWORD
-from api.tests.conftest import World
-from conftest import image_bytes
+from api.tests.world import World
+from images.tests.samples import image_bytes
 
 NEW_PASSWORD = "N3w-unusual-Pass!"
 OMIT = object()  # a field left out: another field says the same and both together are refused

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests.clients import client_for
 from accounts.tests.factories import UserFactory
-from api.tests.conftest import WRITE_METHODS, World, openapi_schema, schema_operations
 from api.tests.requests import request_body
 from api.tests.rows import all_rows, touched
-from conftest import client_for
+from api.tests.world import WRITE_METHODS, World, openapi_schema, schema_operations
 from orders.models import Cart
 from orders.services.carts import cart_item_add
 from shops.tests.factories import ProductFactory, ShopFactory

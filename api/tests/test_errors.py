@@ -5,7 +5,7 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import client_for
+from accounts.tests.clients import client_for
 
 
 @pytest.mark.django_db

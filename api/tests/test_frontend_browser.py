@@ -25,7 +25,7 @@ from django.db.models import Model
 from knox.models import AuthToken
 
 from accounts.tests.factories import PASSWORD, UserFactory
-from conftest import image_bytes
+from images.tests.samples import image_bytes
 from orders.models import Order
 from shops.models import Category, Product, ProductImage, ProductInventoryItem, Shop
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from api.tests.conftest import World
 from api.tests.rows import all_rows
+from api.tests.world import World
 from orders.models import CartItem, Order
 
 DEEP_ARRAY = "[" * 100_000 + "]" * 100_000

@@ -14,14 +14,13 @@ from rest_framework.test import APIClient
 
 from accounts.models import Plan
 from accounts.tests.factories import UserFactory
-from api.tests.conftest import WRITE_METHODS, World, openapi_schema, schema_operations
 from api.tests.requests import request_body
 from api.tests.rows import all_rows, touched
+from api.tests.world import WRITE_METHODS, World, openapi_schema, schema_operations
 from orders.models import Cart, Order, OrderStatus
 from orders.services.carts import cart_item_add
 from orders.services.checkout import cart_checkout
-from orders.tests.factories import variant_product
-from shops.tests.factories import CategoryFactory, ProductFactory, ShopFactory
+from shops.tests.factories import CategoryFactory, ProductFactory, ShopFactory, variant_product
 
 OPENAPI = openapi_schema()
 HOSTILE_ID = 987654

@@ -15,8 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from api.models import ThrottleCounter
+from api.tests.clock import ThrottleClock
 from api.throttling import DatabaseCounters, RedisCounters, Window, parse_rate, take
-from conftest import ThrottleClock
 
 PARALLEL = 30
 LIMIT = 5

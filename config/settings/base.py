@@ -241,9 +241,10 @@ LOGGING = {
 # Carts idle this long are abandoned by `manage.py abandon_stale_carts` (and deleted after twice as long).
 CART_ABANDON_DAYS = env.int("CART_ABANDON_DAYS", default=30)
 UNPAGINATED_LIST_LIMIT = env.int("UNPAGINATED_LIST_LIMIT", default=1000)
-# Seconds an anonymous storefront page stays in the cache (0: not cached). Writes bump the shop's pages at
-# once; this bounds how stale a page gets after a write that bypasses the bumps (a raw SQL update).
-STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=60)
+# Most seconds an anonymous storefront page stays in the cache (0: not cached). Writes bump the shop's pages
+# at once and a page ends at midnight (availability windows are dates); this bounds how stale a page gets
+# after a write that bypasses the bumps (a raw SQL update).
+STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=3600)
 # A rendered storefront page bigger than this is served but not cached (a cache row is never a giant body).
 STOREFRONT_CACHE_MAX_BYTES = env.int("STOREFRONT_CACHE_MAX_BYTES", default=1024 * 1024)
 # Products embedded in the public shop page (newest first, grid shape); the paginated list has the rest.

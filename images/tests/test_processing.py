@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import GifImagePlugin, Image
 
-from conftest import image_bytes
 from images.processing import PLACEHOLDER_WIDTH, process_image, rendition_widths
+from images.tests.samples import image_bytes
 from images.validation import ALLOWED_FORMATS
 
 WIDTHS = (160, 480, 960, 1600)

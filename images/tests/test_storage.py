@@ -15,7 +15,6 @@ from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
 from api.exceptions import exception_handler
-from conftest import image_bytes
 from images.models import PendingDeletion
 from images.storage import (
     StorageUnavailable,
@@ -27,6 +26,7 @@ from images.storage import (
     release_objects,
     store_objects,
 )
+from images.tests.samples import image_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.test import override_settings
 from PIL import Image
 
 from bench.image_cost import interlaced_png
-from conftest import image_bytes
 from images.tests.bombs import animated_gif, animated_png, animated_webp
+from images.tests.samples import image_bytes
 from images.validation import ALLOWED_FORMATS, ValidatedImage, validate_image
 
 NOT_SUPPORTED = "The file is not a supported image: upload a JPEG, PNG, WebP or GIF."

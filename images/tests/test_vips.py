@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import image_bytes
 from images.processing import process_image, process_image_file
+from images.tests.samples import image_bytes
 from images.validation import ALLOWED_FORMATS
 from images.vips import allow_only_accepted_loaders, pyvips
 

@@ -10,14 +10,14 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from orders.models import Cart, CartItem, CartStatus
-from orders.variants import option_key
 from shops.models import Product, ProductInventoryItem, ProductVariantType, Shop
-from shops.stock import available_quantity, is_on_sale, not_enough_stock_message
+from shops.stock import StockLine, is_on_sale, quantity_check, still_available_check
+from shops.variants import option_key
 
 # A line holds at most this many units, and a cart at most this many lines: bounds what one token can ask for.
 MAX_LINE_QUANTITY = 1000
@@ -46,17 +46,6 @@ def cart_lock(*, token: str) -> Cart:
     if cart.status != CartStatus.ACTIVE:
         raise ValidationError("Cart is not active")
     return cart
-
-
-def stock_check(*, product: Product, item: ProductInventoryItem | None, quantity: int) -> None:
-    """Refuse when `quantity` units of this product (or inventory item) are more than there are."""
-    available = available_quantity(product, item)
-    if available is None:
-        return
-    if available <= 0:
-        raise ValidationError(f"{product.name} is out of stock")
-    if quantity > available:
-        raise ValidationError(not_enough_stock_message(product, available))
 
 
 def _quantity_elsewhere_in_cart(
@@ -93,38 +82,63 @@ def _variant_resolve(
     *, product: Product, inventory_item_id: int | None, options: list[tuple[int, int]] | None
 ) -> tuple[ProductInventoryItem | None, str]:
     """The line's variant: (inventory item, "") for products with inventory items, (None, option key) for
-    products with variant types but no items, (None, "") for simple products.
+    products with variant types but no items, (None, "") for simple products. `product` comes from
+    `_product_get` (it knows whether it has items and types, so a simple product costs no query here).
 
     An explicit inventory item wins over options. Without either, a product whose items have no options
     (one "default" item) uses its default item; a product with variant types needs a full combination."""
-    items = list(ProductInventoryItem.objects.filter(product=product).prefetch_related("options"))
-    types = list(ProductVariantType.objects.filter(product=product).prefetch_related("options"))
     if inventory_item_id is not None:
-        item = next((item for item in items if item.id == inventory_item_id), None)
+        item = ProductInventoryItem.objects.filter(product=product, id=inventory_item_id).first()
         if item is None:
             raise ValidationError({"inventory_item_id": ["This variant does not exist."]})
         if not item.is_active:
             raise ValidationError({"inventory_item_id": ["This variant is not available."]})
         return item, ""
+    # An attribute annotated by the query that read it: not a field of the model's type.
+    types = list(product.variant_types.prefetch_related("options")) if product.has_types else []  # type: ignore[attr-defined]
     chosen = _parse_options(types=types, options=options or [])
     if types and set(chosen) != {variant_type.id for variant_type in types}:
         names = ", ".join(variant_type.name for variant_type in types)
         raise ValidationError({"options": [f"Choose one option of each: {names}."]})
-    if not items:
+    # An attribute annotated by the query that read it: not a field of the model's type.
+    if not product.has_items:  # type: ignore[attr-defined]
         return None, option_key(chosen.values())
-    if chosen:
-        wanted = set(chosen.values())
-        item = next((item for item in items if {option.id for option in item.options.all()} == wanted), None)
-        if item is None:
-            raise ValidationError({"options": ["This combination is not available."]})
-    else:
-        active = [item for item in items if item.is_active]
-        item = next((item for item in active if item.is_default), active[0] if active else None)
-        if item is None:
-            raise ValidationError(f"{product.name} is out of stock")
+    item = _item_of_combination(product=product, chosen=set(chosen.values())) if chosen else _item_default(product)
     if not item.is_active:
         raise ValidationError({"options": ["This variant is not available."]})
     return item, ""
+
+
+def _item_of_combination(*, product: Product, chosen: set[int]) -> ProductInventoryItem:
+    items = ProductInventoryItem.objects.filter(product=product).prefetch_related("options")
+    item = next((item for item in items if {option.id for option in item.options.all()} == chosen), None)
+    if item is None:
+        raise ValidationError({"options": ["This combination is not available."]})
+    return item
+
+
+def _item_default(product: Product) -> ProductInventoryItem:
+    """The product's default item, or its first active one, when the buyer chose no variant."""
+    active = list(ProductInventoryItem.objects.filter(product=product, is_active=True))
+    item = next((item for item in active if item.is_default), active[0] if active else None)
+    if item is None:
+        raise ValidationError(f"{product.name} is out of stock")
+    return item
+
+
+def _product_get(*, shop: Shop, product_id: int | None, product_slug: str | None, today: date) -> Product:
+    """The shop's product by id (or else by slug), on sale today, knowing whether it has inventory items
+    and variant types; a 404 otherwise."""
+    products = Product.objects.filter(shop=shop).annotate(
+        has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))),
+        has_types=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))),
+    )
+    product = products.filter(id=product_id).first() if product_id is not None else None
+    if product is None and product_id is None and product_slug:
+        product = products.filter(slug=product_slug).first()
+    if product is None or not is_on_sale(product, today=today):
+        raise Http404("No such product.")
+    return product
 
 
 @transaction.atomic
@@ -143,40 +157,53 @@ def cart_item_add(
     when the token is missing, unknown, of another shop or of a cart that is no longer active.
 
     A product that is not on sale today (not active, or outside its availability window) is a 404."""
-    today = today or timezone.localdate()
-    products = Product.objects.filter(shop=shop)
-    product = products.filter(id=product_id).first() if product_id is not None else None
-    if product is None and product_id is None and product_slug:
-        product = products.filter(slug=product_slug).first()
-    if product is None or not is_on_sale(product, today=today):
-        raise Http404("No such product.")
+    product = _product_get(
+        shop=shop, product_id=product_id, product_slug=product_slug, today=today or timezone.localdate()
+    )
     item, key = _variant_resolve(product=product, inventory_item_id=inventory_item_id, options=options)
 
     cart = None
     if cart_token:
         cart = Cart.objects.select_for_update().filter(token=cart_token, shop=shop, status=CartStatus.ACTIVE).first()
+    # The cart's lines, read once (at most MAX_CART_LINES): a new cart has none.
+    lines = list(CartItem.objects.filter(cart=cart)) if cart is not None else []
     if cart is None:
         cart = Cart.objects.create(shop=shop, token=cart_token_new())
 
-    line = CartItem.objects.filter(cart=cart, product=product, inventory_item=item, option_key=key).first()
+    line = next(
+        (
+            line
+            for line in lines
+            if (line.product_id, line.inventory_item_id, line.option_key) == (product.id, item and item.id, key)
+        ),
+        None,
+    )
     total = quantity + (line.quantity if line else 0)
     if total > MAX_LINE_QUANTITY:
         raise ValidationError({"quantity": [f"A line holds at most {MAX_LINE_QUANTITY} units."]})
-    elsewhere = _quantity_elsewhere_in_cart(cart=cart, product=product, item=item, line_id=line.id if line else None)
-    stock_check(product=product, item=item, quantity=total + elsewhere)
+    stock = StockLine(product_id=product.id, item_id=item.id if item else None, quantity=total)
+    elsewhere = sum(
+        other.quantity for other in lines if other is not line and _cart_stock_line(other).stock == stock.stock
+    )
+    quantity_check(product=product, item=item, quantity=total + elsewhere)
 
     created = line is None
     if line is None:
-        if CartItem.objects.filter(cart=cart).count() >= MAX_CART_LINES:
+        if len(lines) >= MAX_CART_LINES:
             raise ValidationError(f"A cart holds at most {MAX_CART_LINES} lines.")
         line = CartItem(cart=cart, product=product, inventory_item=item, option_key=key, quantity=total)
-        line.full_clean(validate_constraints=False)
+        # The cart, product and item were just read: only the line's own fields need checking.
+        line.full_clean(exclude=["cart", "product", "inventory_item"], validate_constraints=False)
         line.save()
     else:
         line.quantity = total
         line.save(update_fields=["quantity", "updated_at"])
     cart.save(update_fields=["updated_at"])
     return CartItemAdded(cart=cart, line=line, created=created)
+
+
+def _cart_stock_line(line: CartItem) -> StockLine:
+    return StockLine(product_id=line.product_id, item_id=line.inventory_item_id, quantity=line.quantity)
 
 
 def _line_get(*, cart: Cart, item_id: int) -> CartItem:
@@ -194,10 +221,9 @@ def cart_item_update(*, token: str, item_id: int, quantity: int, today: date | N
     line = _line_get(cart=cart, item_id=item_id)
     if quantity > line.quantity:
         product, item = line.product, line.inventory_item
-        if not is_on_sale(product, today=today or timezone.localdate()) or (item is not None and not item.is_active):
-            raise ValidationError(f"{product.name} is no longer available")
+        still_available_check(product=product, item=item, today=today or timezone.localdate())
         elsewhere = _quantity_elsewhere_in_cart(cart=cart, product=product, item=item, line_id=line.id)
-        stock_check(product=product, item=item, quantity=quantity + elsewhere)
+        quantity_check(product=product, item=item, quantity=quantity + elsewhere)
     line.quantity = quantity
     line.save(update_fields=["quantity", "updated_at"])
     cart.save(update_fields=["updated_at"])

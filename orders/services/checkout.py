@@ -4,6 +4,7 @@ locks so that concurrent checkouts never sell more than there is."""
 import hashlib
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,11 +16,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
-from orders.services.stock import stock_rows_lock
-from orders.variants import option_entries, option_ids, option_label
-from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType, StockStatus
+from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType
 from shops.pricing import unit_price
-from shops.stock import available_quantity, is_on_sale, not_enough_stock_message, refresh_product_stock
+from shops.stock import LockedStock, StockLine, quantity_check, stock_lock, stock_take
+from shops.variants import combination_options, option_entries, option_ids, option_label
 
 # Crockford's base 32 (no I, L, O, U): 10 characters are 50 random bits per day.
 ORDER_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -62,83 +62,68 @@ class _Line:
     options: list[dict[str, Any]]
 
 
-def _lines_checked(*, cart: Cart, today: date) -> list[_Line]:
+@dataclass
+class _Combinations:
+    """What checking the lines of option combinations without inventory items needs, read in bulk."""
+
+    with_items: set[int]  # products that have inventory items (so every line of theirs needs one)
+    options: dict[int, ProductVariantOption]  # the chosen options still there, with their types
+    type_ids: dict[int, set[int]]  # the variant types of each product with such lines
+
+    def line_options(self, cart_line: CartItem, product: Product) -> list[ProductVariantOption]:
+        chosen = combination_options(
+            key=cart_line.option_key,
+            product_id=product.id,
+            options=self.options,
+            type_ids=self.type_ids.get(product.id, set()) if cart_line.option_key else set(),
+        )
+        if chosen is None or product.id in self.with_items:
+            # The product's variants changed since the line was added: the buyer must choose again.
+            raise ValidationError(f"{product.name} is no longer available in this variant")
+        return chosen
+
+
+def _combinations_load(*, cart_lines: list[CartItem], products: Iterable[Product]) -> _Combinations:
+    # An attribute annotated by the query that read them: not a field of the model's type.
+    with_items = {product.id for product in products if product.has_items}  # type: ignore[attr-defined]
+    keyed = [line for line in cart_lines if line.option_key]
+    if not keyed:
+        return _Combinations(with_items=with_items, options={}, type_ids={})
+    chosen_ids = [option_id for line in keyed for option_id in option_ids(line.option_key)]
+    options = {
+        option.id: option
+        for option in ProductVariantOption.objects.filter(id__in=chosen_ids).select_related("variant_type")
+    }
+    type_ids: dict[int, set[int]] = {}
+    for type_id, product_id in ProductVariantType.objects.filter(
+        product_id__in=[line.product_id for line in keyed]
+    ).values_list("id", "product_id"):
+        type_ids.setdefault(product_id, set()).add(type_id)
+    return _Combinations(with_items=with_items, options=options, type_ids=type_ids)
+
+
+def _lines_checked(*, cart: Cart, today: date) -> tuple[list[_Line], LockedStock]:
     """The cart's lines with their products and items locked and read afresh, each still on sale, active and
     in stock for the whole quantity the cart takes of it."""
     cart_lines = list(CartItem.objects.filter(cart=cart).order_by("created_at", "id"))
     if not cart_lines:
         raise ValidationError("Cart is empty")
-    products, items = stock_rows_lock(
-        product_ids=[line.product_id for line in cart_lines],
-        item_ids=[line.inventory_item_id for line in cart_lines if line.inventory_item_id is not None],
-    )
-    with_items = set(
-        ProductInventoryItem.objects.filter(product_id__in=products).values_list("product_id", flat=True).distinct()
-    )
-    keyed = [line for line in cart_lines if line.option_key]
-    chosen_options = {
-        option.id: option
-        for option in ProductVariantOption.objects.filter(
-            id__in=[option_id for line in keyed for option_id in option_ids(line.option_key)]
-        ).select_related("variant_type")
-    }
-    type_ids_of_product: dict[int, set[int]] = {}
-    for type_id, product_id in ProductVariantType.objects.filter(
-        product_id__in=[line.product_id for line in keyed]
-    ).values_list("id", "product_id"):
-        type_ids_of_product.setdefault(product_id, set()).add(type_id)
-
+    stock_lines = [_stock_line(cart_line) for cart_line in cart_lines]
+    stock = stock_lock(lines=stock_lines)
+    combinations = _combinations_load(cart_lines=cart_lines, products=stock.products.values())
     lines: list[_Line] = []
-    taken: dict[tuple[str, int], int] = {}
-    for cart_line in cart_lines:
-        product = products.get(cart_line.product_id)
-        item = items.get(cart_line.inventory_item_id) if cart_line.inventory_item_id is not None else None
-        if product is None:  # deleted since the lines were read
-            raise ValidationError("A product in the cart is no longer available")
-        if not is_on_sale(product, today=today) or (
-            cart_line.inventory_item_id is not None and (item is None or not item.is_active)
-        ):
-            raise ValidationError(f"{product.name} is no longer available")
-        if item is not None:
-            options = option_entries(item.options.all())
-        else:
-            chosen = [chosen_options.get(option_id) for option_id in option_ids(cart_line.option_key)]
-            complete = all(option is not None and option.variant_type.product_id == product.id for option in chosen)
-            type_ids = {option.variant_type_id for option in chosen if option is not None}
-            if not complete or type_ids != type_ids_of_product.get(product.id, set()) or product.id in with_items:
-                # The product's variants changed since the line was added: the buyer must choose again.
-                raise ValidationError(f"{product.name} is no longer available in this variant")
-            options = option_entries(option for option in chosen if option is not None)
-        stock = ("item", item.id) if item is not None else ("product", product.id)
-        taken[stock] = taken.get(stock, 0) + cart_line.quantity
-        available = available_quantity(product, item)
-        if available is not None and available <= 0:
-            raise ValidationError(f"{product.name} is out of stock")
-        if available is not None and taken[stock] > available:
-            raise ValidationError(not_enough_stock_message(product, available))
-        lines.append(_Line(cart_line=cart_line, product=product, item=item, options=options))
-    return lines
+    taken: dict[tuple[str, int | None], int] = {}
+    for cart_line, stock_line in zip(cart_lines, stock_lines, strict=True):
+        product, item = stock.line_sellable(stock_line, today=today)
+        options = item.options.all() if item is not None else combinations.line_options(cart_line, product)
+        taken[stock_line.stock] = taken.get(stock_line.stock, 0) + stock_line.quantity
+        quantity_check(product=product, item=item, quantity=taken[stock_line.stock])
+        lines.append(_Line(cart_line=cart_line, product=product, item=item, options=option_entries(options)))
+    return lines, stock
 
 
-def _stock_take(lines: list[_Line]) -> set[int]:
-    """Decrement the tracked stock of every line; the ids of the lines that took stock."""
-    took: set[int] = set()
-    refresh: dict[int, Product] = {}
-    for line in lines:
-        if line.product.stock_status != StockStatus.LIMITED:
-            continue
-        quantity = line.cart_line.quantity
-        if line.item is not None:
-            line.item.stock_quantity -= quantity
-            line.item.save(update_fields=["stock_quantity", "updated_at"])
-            refresh[line.product.id] = line.product
-        else:
-            line.product.stock_quantity -= quantity
-            line.product.save(update_fields=["stock_quantity", "updated_at"])
-        took.add(line.cart_line.id)
-    for product in refresh.values():
-        refresh_product_stock(product)
-    return took
+def _stock_line(cart_line: CartItem) -> StockLine:
+    return StockLine(product_id=cart_line.product_id, item_id=cart_line.inventory_item_id, quantity=cart_line.quantity)
 
 
 def _order_insert(*, order: Order) -> None:
@@ -201,8 +186,8 @@ def cart_checkout(
     if cart.status != CartStatus.ACTIVE:
         raise Http404("No such cart.")
 
-    lines = _lines_checked(cart=cart, today=today or timezone.localdate())
-    took = _stock_take(lines)
+    lines, stock = _lines_checked(cart=cart, today=today or timezone.localdate())
+    took = stock_take(stock=stock, lines=[_stock_line(line.cart_line) for line in lines])
     currency = cart.shop.currency
     prices = [unit_price(line.product, line.item) for line in lines]
     subtotal = sum((price * line.cart_line.quantity for price, line in zip(prices, lines, strict=True)), Decimal(0))
@@ -221,7 +206,8 @@ def cart_checkout(
         shipping_address=shipping_address or {},
         billing_address=billing_address or {},
     )
-    order.full_clean(exclude=["order_number"], validate_unique=False, validate_constraints=False)
+    # The shop and cart were just read (and the cart locked): only the order's own fields need checking.
+    order.full_clean(exclude=["order_number", "shop", "cart"], validate_unique=False, validate_constraints=False)
     _order_insert(order=order)
     OrderItem.objects.bulk_create(
         OrderItem(
@@ -236,9 +222,9 @@ def cart_checkout(
             unit_price=price,
             quantity=line.cart_line.quantity,
             subtotal_amount=price * line.cart_line.quantity,
-            stock_taken=line.cart_line.id in took,
+            stock_taken=line_took,
         )
-        for price, line in zip(prices, lines, strict=True)
+        for price, line, line_took in zip(prices, lines, took, strict=True)
     )
     cart.status = CartStatus.CONVERTED
     cart.save(update_fields=["status", "updated_at"])

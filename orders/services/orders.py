@@ -4,8 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from orders.models import Order, OrderItem, OrderStatus
-from orders.services.stock import stock_rows_lock
-from shops.stock import refresh_product_stock
+from shops.stock import StockLine, stock_return
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
@@ -32,25 +31,12 @@ def _stock_return(*, order: Order) -> None:
     lines = list(OrderItem.objects.filter(order=order, stock_taken=True))
     if not lines:
         return
-    products, items = stock_rows_lock(
-        product_ids=[line.product_id for line in lines if line.product_id is not None],
-        item_ids=[line.inventory_item_id for line in lines if line.inventory_item_id is not None],
+    stock_return(
+        lines=[
+            StockLine(product_id=line.product_id, item_id=line.inventory_item_id, quantity=line.quantity)
+            for line in lines
+        ]
     )
-    refresh = {}
-    for line in lines:
-        if line.inventory_item_id is not None:
-            item = items.get(line.inventory_item_id)
-            if item is not None:
-                item.stock_quantity += line.quantity
-                item.save(update_fields=["stock_quantity", "updated_at"])
-                refresh[item.product_id] = products.get(item.product_id)
-        elif line.product_id is not None and line.product_id in products:
-            product = products[line.product_id]
-            product.stock_quantity += line.quantity
-            product.save(update_fields=["stock_quantity", "updated_at"])
-    for product in refresh.values():
-        if product is not None:
-            refresh_product_stock(product)
     OrderItem.objects.filter(id__in=[line.id for line in lines]).update(stock_taken=False)
 
 

@@ -4,10 +4,10 @@ sees the order, cancels it, and the stock is back."""
 
 import pytest
 
-from orders.tests.conftest import add_url, cart_url, checkout_url, order_url, orders_url
-from orders.tests.factories import InventoryItemFactory, VariantOptionFactory, VariantTypeFactory
+from orders.tests.endpoints import add_url, cart_url, checkout_url, order_url, orders_url
 from shops.models import Product, ProductInventoryItem
 from shops.stock import refresh_product_stock
+from shops.tests.factories import InventoryItemFactory, VariantOptionFactory, VariantTypeFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.test import Client
 from accounts.tests.factories import UserFactory
 from orders.models import OrderStatus
 from orders.services.checkout import cart_checkout
-from orders.tests.conftest import CUSTOMER
+from orders.tests.endpoints import CUSTOMER
 from orders.tests.factories import CartItemFactory
 from shops.tests.factories import ProductFactory
 

@@ -11,16 +11,11 @@ from django.utils import timezone
 
 from orders.models import Cart, CartStatus, Order, OrderItem
 from orders.services.checkout import order_number_new
-from orders.tests.conftest import CUSTOMER, add_url, checkout_url, commerce_rows
-from orders.tests.factories import (
-    CartFactory,
-    CartItemFactory,
-    VariantOptionFactory,
-    VariantTypeFactory,
-    variant_product,
-)
+from orders.tests.endpoints import CUSTOMER, add_url, checkout_url
+from orders.tests.factories import CartFactory, CartItemFactory
+from orders.tests.snapshots import commerce_rows
 from shops.models import ProductStatus
-from shops.tests.factories import ProductFactory
+from shops.tests.factories import ProductFactory, VariantOptionFactory, VariantTypeFactory, variant_product
 from shops.tests.snapshots import as_json
 
 pytestmark = pytest.mark.django_db
@@ -403,7 +398,13 @@ def test_a_retry_that_sends_the_defaults_of_what_it_left_out_is_the_same_body(ap
     line = CartItemFactory(cart__shop=shop)
     short = {"customer_name": "Ada Lovelace", "customer_email": "ada@example.com"}
     first = api_client.post(checkout_url(line.cart.token), short, format="json", HTTP_IDEMPOTENCY_KEY="k")
-    explicit = {**short, "customer_phone": "", "notes": None, "shipping_address": {}, "billing_address": None}
+    explicit: dict[str, Any] = {
+        **short,
+        "customer_phone": "",
+        "notes": None,
+        "shipping_address": {},
+        "billing_address": None,
+    }
 
     second = api_client.post(checkout_url(line.cart.token), explicit, format="json", HTTP_IDEMPOTENCY_KEY="k")
 

@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 
 from orders.models import Cart, CartStatus, Order, OrderItem
 from orders.services.checkout import cart_checkout
-from orders.tests.conftest import CUSTOMER, checkout_url
-from orders.tests.factories import CartFactory, CartItemFactory, variant_product
-from shops.tests.factories import ProductFactory
+from orders.tests.endpoints import CUSTOMER, checkout_url
+from orders.tests.factories import CartFactory, CartItemFactory
+from shops.tests.factories import ProductFactory, variant_product
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

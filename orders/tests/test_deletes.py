@@ -7,9 +7,9 @@ import pytest
 
 from orders.models import Cart, CartItem, Order, OrderItem
 from orders.services.checkout import cart_checkout
-from orders.tests.conftest import CUSTOMER, order_url
-from orders.tests.factories import CartFactory, CartItemFactory, variant_product
-from shops.tests.factories import ProductFactory
+from orders.tests.endpoints import CUSTOMER, order_url
+from orders.tests.factories import CartFactory, CartItemFactory
+from shops.tests.factories import ProductFactory, variant_product
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from orders.tests.conftest import CUSTOMER, add_url, checkout_url, commerce_rows
-from orders.tests.factories import variant_product
+from orders.tests.endpoints import CUSTOMER, add_url, checkout_url
+from orders.tests.snapshots import commerce_rows
 from shops.models import Shop
 from shops.stock import HIDDEN_STOCK_QUANTITY
-from shops.tests.factories import ProductFactory
+from shops.tests.factories import ProductFactory, variant_product
 
 pytestmark = pytest.mark.django_db
 

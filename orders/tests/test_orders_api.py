@@ -7,10 +7,11 @@ import pytest
 
 from orders.models import Order, OrderStatus
 from orders.services.checkout import cart_checkout
-from orders.tests.conftest import CUSTOMER, commerce_rows, order_url, orders_url
-from orders.tests.factories import CartFactory, CartItemFactory, variant_product
+from orders.tests.endpoints import CUSTOMER, order_url, orders_url
+from orders.tests.factories import CartFactory, CartItemFactory
+from orders.tests.snapshots import commerce_rows
 from shops.models import Product, Shop
-from shops.tests.factories import ProductFactory, ShopFactory
+from shops.tests.factories import ProductFactory, ShopFactory, variant_product
 from shops.tests.snapshots import as_json
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from orders.models import CartItem, Order
-from orders.tests.conftest import CUSTOMER, add_url, cart_url, checkout_url, line_url
+from orders.tests.endpoints import CUSTOMER, add_url, cart_url, checkout_url, line_url
 from orders.tests.factories import CartItemFactory
 from shops.tests.factories import ProductFactory
 

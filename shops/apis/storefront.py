@@ -3,18 +3,20 @@
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponseBase
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from api.drf import django_request
 from api.pagination import StandardPagination
 from api.schema import PAGE_PARAMETERS, filter_parameters
-from shops import selectors, storefront_cache
+from shops import selectors, storefront_cache, storefront_json
 from shops.filters import PublicProductFilter
 from shops.serializers import (
     PublicCategorySerializer,
@@ -41,7 +43,7 @@ class PublicApi(APIView):
         if page is not None and (hit := page.response()) is not None:
             return hit
         response = super().dispatch(request, *args, **kwargs)
-        if page is not None and response.status_code == 200:
+        if page is not None and response.status_code == 200 and isinstance(response, Response):
             response.render()
             page.store(response)
         return response
@@ -55,18 +57,40 @@ class PublicShopApi(PublicApi):
     def get(self, request: Request, shop_slug: str) -> Response:
         shop = selectors.shop_get_public(slug=shop_slug)
         products = selectors.product_list_public_for_shop_page(shop=shop)
-        context = {"request": request, "products": products}
-        return Response(PublicShopWithProductsSerializer(shop, context=context).data)
+        return Response(storefront_json.shop_page_json(shop, products, storefront_json.url_maker(request)))
+
+
+MAX_PAGE_NUMBER = 2**40
+
+
+def list_params(request: HttpRequest) -> list[tuple[str, str]] | None:
+    """The product list's canonical parameters, parsed once per request (the cache key and both page links
+    use them)."""
+    try:
+        return request.storefront_list_params  # type: ignore[attr-defined] # set below, once per request
+    except AttributeError:
+        params = canonical_list_query(request.GET)
+        request.storefront_list_params = params  # type: ignore[attr-defined] # a per-request memo
+        return params
 
 
 class CanonicalLinksPagination(StandardPagination):
     """Page links made of the canonical parameters, never of the client's own query string: a cached page
     is shared by every query string with the same answer, so it must not carry one client's extras."""
 
+    # Set by the view before it asks for a link (the base class types them as optional).
+    request: Request
+    page: Page[Any]
+
     def _canonical_url(self) -> str:
-        params = canonical_list_query(self.request.query_params) or []
+        params = list_params(django_request(self.request)) or []
         url = self.request.build_absolute_uri(self.request.path)
         return f"{url}?{urlencode(params)}" if params else url
+
+    def page_link(self, number: int) -> str:
+        if number == 1:
+            return remove_query_param(self._canonical_url(), self.page_query_param)
+        return replace_query_param(self._canonical_url(), self.page_query_param, number)
 
     def get_next_link(self) -> str | None:
         if not self.page.has_next():
@@ -86,7 +110,7 @@ class PublicProductListApi(PublicApi):
     pagination_class = StandardPagination  # for the schema: the response is a page
 
     def cache_params(self, request: HttpRequest) -> list[tuple[str, str]] | None:
-        params = canonical_list_query(request.GET)
+        params = list_params(request)
         # A search is free text: every one would be an entry of its own, so none is kept.
         return None if params is None or any(name == "search" for name, _ in params) else params
 
@@ -95,25 +119,55 @@ class PublicProductListApi(PublicApi):
         responses={200: PublicProductListItemSerializer(many=True), 400: None, 404: None},
     )
     def get(self, request: Request, shop_slug: str) -> Response:
-        shop = selectors.shop_get_public(slug=shop_slug)
-        products = selectors.product_list_public(shop=shop, filters=request.query_params)
+        # PageNumberPagination's answers (same page size, same 404 "Invalid page."), but the page, its shop
+        # and the count come in one query: a window count over the filtered rows.
         paginator = CanonicalLinksPagination()
-        page = paginator.paginate_queryset(products, request, view=self)
-        data = PublicProductListItemSerializer(page, many=True, context={"request": request}).data
-        return paginator.get_paginated_response(data)
+        paginator.request = request
+        size = paginator.get_page_size(request)
+        raw = request.query_params.get(paginator.page_query_param) or "1"
+        filters = request.query_params
+        count: int | None
+        if raw in paginator.last_page_strings:
+            shop = selectors.shop_get_public_plain(slug=shop_slug)
+            count = selectors.product_count_public(shop=shop, filters=filters)
+            number = max(1, -(-count // size))
+        else:
+            try:
+                number = int(raw)
+            except ValueError:
+                number = 0
+        if not 1 <= number <= MAX_PAGE_NUMBER:  # beyond: an OFFSET PostgreSQL refuses, and no shop is that big
+            selectors.shop_get_public_plain(slug=shop_slug)
+            raise NotFound(paginator.invalid_page_message)
+        products, count = selectors.product_page_public(
+            shop_slug=shop_slug, filters=filters, offset=(number - 1) * size, limit=size
+        )
+        if count is None:  # an empty page: the shop may not exist, or the page may be past the last
+            selectors.shop_get_public_plain(slug=shop_slug)
+            if number > 1:
+                raise NotFound(paginator.invalid_page_message)
+            count = 0
+        url_for = storefront_json.url_maker(request)
+        pages = max(1, -(-count // size))
+        return Response(
+            {
+                "count": count,
+                "next": paginator.page_link(number + 1) if number < pages else None,
+                "previous": paginator.page_link(number - 1) if number > 1 else None,
+                "results": [storefront_json.grid_card(product, url_for) for product in products],
+            }
+        )
 
 
 class PublicProductDetailApi(PublicApi):
     @extend_schema(responses={200: PublicProductSerializer, 404: None})
     def get(self, request: Request, shop_slug: str, product_slug: str) -> Response:
-        shop = selectors.shop_get_public(slug=shop_slug)
-        product = selectors.product_get_public(shop=shop, slug=product_slug)
-        return Response(PublicProductSerializer(product, context={"request": request}).data)
+        product = selectors.product_get_public_page(shop_slug=shop_slug, product_slug=product_slug)
+        return Response(storefront_json.product_page_json(product, storefront_json.url_maker(request)))
 
 
 class PublicCategoryListApi(PublicApi):
     @extend_schema(responses={200: PublicCategorySerializer(many=True), 404: None})
     def get(self, request: Request, shop_slug: str) -> Response:
-        shop = selectors.shop_get_public(slug=shop_slug)
-        categories = selectors.category_list(shop=shop)[: settings.UNPAGINATED_LIST_LIMIT]
-        return Response(PublicCategorySerializer(categories, many=True).data)
+        categories = selectors.category_list_public(shop_slug=shop_slug)
+        return Response([storefront_json.category_json(category) for category in categories])

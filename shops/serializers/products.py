@@ -20,6 +20,7 @@ from shops.pricing import unit_price
 from shops.serializers.fields import StockQuantityWhenShownField, money
 from shops.serializers.images import ProductImageSerializer, PublicProductImageSerializer
 from shops.stock import available_quantity, effective_stock_status, storefront_stock_quantity
+from shops.variants import option_entries, option_label
 
 
 class _ProductMoneyMixin(serializers.Serializer):
@@ -79,29 +80,16 @@ class InventoryOptionSerializer(serializers.Serializer):
     variant_option_name = serializers.CharField()
 
 
-def _item_options(item: ProductInventoryItem) -> list[ProductVariantOption]:
-    """The item's options in the order of the product's variant types (prefetched with their types)."""
-    return sorted(item.options.all(), key=lambda option: (option.variant_type.position, option.variant_type_id))
-
-
 class _InventoryItemMixin(serializers.Serializer):
     option_label = serializers.SerializerMethodField(help_text='"Size: M / Color: Red", from the current names.')
     options = serializers.SerializerMethodField()
 
     def get_option_label(self, item: ProductInventoryItem) -> str:
-        return " / ".join(f"{option.variant_type.name}: {option.name}" for option in _item_options(item))
+        return option_label(option_entries(item.options.all()))
 
     @extend_schema_field(InventoryOptionSerializer(many=True))
     def get_options(self, item: ProductInventoryItem) -> list[dict[str, Any]]:
-        return [
-            {
-                "variant_type_id": option.variant_type_id,
-                "variant_type_name": option.variant_type.name,
-                "variant_option_id": option.id,
-                "variant_option_name": option.name,
-            }
-            for option in _item_options(item)
-        ]
+        return option_entries(item.options.all())
 
     def _product(self, item: ProductInventoryItem) -> Product:
         return self.context["product"]
@@ -188,7 +176,8 @@ class _VariantsMixin(serializers.Serializer):
         # Prefetched by the selectors (the public ones only prefetch active items).
         items = product.inventory_items.all()
         context = {**self.context, "product": product}
-        return self.inventory_item_serializer(items, many=True, context=context).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs type the call as a single Serializer.
+        return self.inventory_item_serializer(items, many=True, context=context).data  # type: ignore[return-value]
 
 
 class ProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSerializer):
@@ -305,7 +294,10 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
     def get_inventory_items(self, product: Product) -> list[dict[str, Any]]:
         # The public selector prefetches at most PRODUCT_MAX_INVENTORY_ITEMS active items into this list.
         context = {**self.context, "product": product}
-        return self.inventory_item_serializer(product.public_inventory_items, many=True, context=context).data
+        # The selector's Prefetch(to_attr=...), not a field of the model's type; many=True makes a ListSerializer,
+        # whose data is a list (the stubs type the call as a single Serializer).
+        items = product.public_inventory_items  # type: ignore[attr-defined]
+        return self.inventory_item_serializer(items, many=True, context=context).data  # type: ignore[return-value]
 
     def to_representation(self, product: Product) -> dict[str, Any]:
         data = super().to_representation(product)
@@ -359,10 +351,11 @@ class PublicProductListItemSerializer(_PrimaryImageMixin, PublicProductSerialize
 
 class PublicShopProductSerializer(PublicProductListItemSerializer):
     """A product on the shop page of the existing frontend, in grid shape (bounded whatever the catalogue):
-    `images` holds the primary image only; no variant types or items (the product page has them)."""
+    `images` holds the primary image only (so no `primary_image`, which would repeat it); no variant types or
+    items (the product page has them)."""
 
     images = PublicProductImageSerializer(many=True, read_only=True, help_text="The primary image only.")
 
     class Meta(PublicProductListItemSerializer.Meta):
-        fields = [*PublicProductListItemSerializer.Meta.fields, "images"]
+        fields = [*(f for f in PublicProductListItemSerializer.Meta.fields if f != "primary_image"), "images"]
         read_only_fields = fields

@@ -21,8 +21,8 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.exceptions import Throttled
 
-from conftest import image_bytes
 from images.models import PendingDeletion
+from images.tests.samples import image_bytes
 from shops.models import DirectUpload, Product, ProductImage
 from shops.services.direct_uploads import direct_upload_start
 from shops.tests.factories import ProductFactory
@@ -384,7 +384,7 @@ def test_without_a_bucket_the_flow_goes_through_this_server(
     assert stored_files(local_storage) == {row.image.name, rendition}
     assert completed.json()["url"] == f"http://testserver/media/uploads/{row.image.name}"
     assert completed.json()["renditions"] == {"160": f"http://testserver/media/uploads/{rendition}"}
-    assert (local_storage / row.image.name).read_bytes() == data
+    assert (local_storage / (row.image.name or "")).read_bytes() == data
     assert PendingDeletion.objects.count() == 0
 
 

@@ -17,8 +17,8 @@ from django.db import DatabaseError
 from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
-from conftest import image_bytes
 from images.models import PendingDeletion
+from images.tests.samples import image_bytes
 from images.uploads import store_uploaded_image
 from shops.models import DirectUpload, Product, ProductImage
 from shops.services.images import product_image_upload

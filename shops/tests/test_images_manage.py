@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections, transaction
 from django.test import override_settings
 
-from conftest import image_bytes
 from images.models import PendingDeletion
+from images.tests.samples import image_bytes
 from images.uploads import StoredImage
 from shops.models import Product, ProductImage
 from shops.services import images as image_services

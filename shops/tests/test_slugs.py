@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from conftest import client_for
+from accounts.tests.clients import client_for
 from shops.models import Category, Product, Shop
 from shops.services import uniqueness
 from shops.slugs import first_free_slug, normalize_given_slug, slug_from

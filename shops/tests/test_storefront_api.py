@@ -40,7 +40,7 @@ LIST_ITEM_KEYS = {
 }
 # The product page (and each product of the frontend's shop page) has all images and the variants.
 DETAIL_KEYS = (LIST_ITEM_KEYS - {"primary_image", "has_variants"}) | {"images", "variant_types", "inventory_items"}
-SHOP_PAGE_ITEM_KEYS = LIST_ITEM_KEYS | {"images"}
+SHOP_PAGE_ITEM_KEYS = (LIST_ITEM_KEYS - {"primary_image"}) | {"images"}  # images holds the primary one
 
 
 def storefront(shop: Shop) -> str:
@@ -48,8 +48,8 @@ def storefront(shop: Shop) -> str:
 
 
 def list_item(product: Product, *, primary_image: dict | None = None, full: bool = False) -> dict:
-    """The product as the storefront grid shows it; `full`: as the shop page shows it (the same card, and
-    `images` for the existing frontend)."""
+    """The product as the storefront grid shows it; `full`: as the shop page shows it (the same card with
+    `images` for the existing frontend instead of `primary_image`)."""
     product.refresh_from_db()
     body = {
         "id": product.id,
@@ -76,13 +76,16 @@ def list_item(product: Product, *, primary_image: dict | None = None, full: bool
         "created_at": as_json(product.created_at),
         "updated_at": as_json(product.updated_at),
     }
-    return {**body, "images": [primary_image] if primary_image else []} if full else body
+    if not full:
+        return body
+    del body["primary_image"]
+    return {**body, "images": [primary_image] if primary_image else []}
 
 
 def detail(product: Product) -> dict:
     """The product as its page shows it (no variants here)."""
     body = list_item(product, full=True)
-    del body["primary_image"], body["has_variants"]
+    del body["has_variants"]
     return {**body, "variant_types": [], "inventory_items": []}
 
 

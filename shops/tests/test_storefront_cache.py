@@ -10,19 +10,21 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.services import auth_token_issue
-from conftest import image_bytes
+from images.tests.samples import image_bytes
 from orders.services.checkout import cart_checkout
 from orders.services.orders import order_status_change
-from orders.tests.conftest import CUSTOMER
+from orders.tests.endpoints import CUSTOMER
 from orders.tests.factories import CartFactory, CartItemFactory
 from shops.models import Category, Product, ProductImage, Shop
 from shops.services.images import product_image_upload
+from shops.storefront_cache import page_lifetime
 from shops.tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -389,3 +391,33 @@ def test_zero_seconds_turns_the_cache_off(mug: Product, settings: Any) -> None:
     assert queries_of(url) == misses
     Product.objects.filter(id=mug.id).update(name="Big Mug")
     assert APIClient().get(url).json()["name"] == "Big Mug"
+
+
+def at(moment: datetime) -> Any:
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def test_a_product_that_becomes_available_at_midnight_is_not_served_stale_after_it(shop: Shop, settings: Any) -> None:
+    settings.STOREFRONT_CACHE_SECONDS = 86400
+    ProductFactory(shop=shop, name="Mug", slug="mug", available_from=date(2031, 1, 2))
+    url = f"/api/v1/shops/slug/{shop.slug}/products/"
+    with at(datetime(2031, 1, 1, 23, 59, 30, tzinfo=UTC)):
+        assert read(url).json()["count"] == 0
+        with mock.patch("shops.storefront_cache.cache.set") as stored:
+            cache.clear()
+            read(url)
+        # Kept until the edge (30 s), not for the day STOREFRONT_CACHE_SECONDS allows.
+        assert stored.call_args.kwargs["timeout"] == 30
+        assert read(url).json()["count"] == 0
+    with at(datetime(2031, 1, 2, 0, 0, 1, tzinfo=UTC)):
+        assert [item["name"] for item in read(url).json()["results"]] == ["Mug"]
+
+
+def test_a_page_lives_until_midnight_at_most_storefront_cache_seconds(settings: Any) -> None:
+    today = date(2031, 1, 1)
+    evening = datetime(2031, 1, 1, 23, 0, tzinfo=UTC)
+    assert page_lifetime(today=today, now=datetime(2031, 1, 1, 12, 0, tzinfo=UTC)) == 60
+    assert page_lifetime(today=today, now=datetime(2031, 1, 1, 23, 59, 50, tzinfo=UTC)) == 10
+    assert page_lifetime(today=today, now=datetime(2031, 1, 2, 0, 0, 1, tzinfo=UTC)) == 0  # the day turned
+    settings.STOREFRONT_CACHE_SECONDS = 86400
+    assert page_lifetime(today=today, now=evening) == 3600
