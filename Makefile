@@ -31,9 +31,11 @@ migrate: $(INSTALLED)
 run: migrate
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# ruff (lint and format) and mypy (django-stubs, djangorestframework-stubs): configured in pyproject.toml.
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 
 format: $(INSTALLED)
 	$(BIN)/ruff format .
@@ -80,4 +82,4 @@ bench-storefront: $(INSTALLED)
 	$(BIN)/python bench/storefront.py
 
 clean:
-	rm -rf $(VENV) .devdata .pytest_cache .ruff_cache
+	rm -rf $(VENV) .devdata .pytest_cache .ruff_cache .mypy_cache

@@ -8,5 +8,5 @@ from accounts.models import User
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "account_type", "is_active", "is_staff", "date_joined")
     list_filter = ("account_type", "is_active", "is_staff", "is_superuser")
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Plan", {"fields": ("account_type",)}))
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Plan", {"fields": ("account_type",)}))
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import csrf, selectors, services
+from accounts.authentication import authenticated_user
 from accounts.serializers import UserSerializer
 from accounts.throttles import (
     LoginThrottle,
@@ -21,6 +22,7 @@ from accounts.throttles import (
     RegisterThrottle,
     login_attempt_succeeded,
 )
+from api.drf import django_request
 from api.uploads import IMAGE_UPLOAD_REQUEST, uploaded_file
 
 COOKIE_HELP = (
@@ -60,7 +62,7 @@ def _session_response(*, request: Request, user: Any, use_cookie: bool, status_c
             samesite=settings.AUTH_COOKIE_SAMESITE,
             domain=settings.AUTH_COOKIE_DOMAIN,
         )
-        get_token(request._request)  # a CSRF cookie for the requests that follow
+        get_token(django_request(request))  # a CSRF cookie for the requests that follow
     return response
 
 
@@ -82,7 +84,7 @@ class RegisterApi(APIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         if fields["cookie"]:  # no cross-site page may log a browser in (login CSRF)
-            csrf.enforce(request._request)
+            csrf.enforce(django_request(request))
         user = services.user_register(username=fields["username"], email=fields["email"], password=fields["password"])
         return _session_response(
             request=request, user=user, use_cookie=fields["cookie"], status_code=status.HTTP_201_CREATED
@@ -108,9 +110,9 @@ class LoginApi(APIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         if fields["cookie"]:  # no cross-site page may log a browser in (login CSRF)
-            csrf.enforce(request._request)
+            csrf.enforce(django_request(request))
         user = services.user_authenticate(
-            request=request._request, identifier=fields["identifier"], password=fields["password"]
+            request=django_request(request), identifier=fields["identifier"], password=fields["password"]
         )
         login_attempt_succeeded(request=request)
         return _session_response(request=request, user=user, use_cookie=fields["cookie"], status_code=200)
@@ -145,7 +147,7 @@ class LogoutAllApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        revoked = services.auth_tokens_revoke_all(user=request.user)
+        revoked = services.auth_tokens_revoke_all(user=authenticated_user(request))
         response = Response({"detail": "Logged out everywhere", "revoked": revoked})
         response.delete_cookie(
             settings.AUTH_COOKIE, samesite=settings.AUTH_COOKIE_SAMESITE, domain=settings.AUTH_COOKIE_DOMAIN
@@ -165,13 +167,13 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: UserEnvelopeSerializer})
     def get(self, request: Request) -> Response:
-        return Response({"user": UserSerializer(request.user, context={"request": request}).data})
+        return Response({"user": UserSerializer(authenticated_user(request), context={"request": request}).data})
 
     @extend_schema(request=MeInputSerializer, responses={200: UserEnvelopeSerializer})
     def patch(self, request: Request) -> Response:
         data = self.MeInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, data=data.validated_data)
+        user = services.user_update(user=authenticated_user(request), data=data.validated_data)
         return Response({"user": UserSerializer(user, context={"request": request}).data})
 
 
@@ -184,7 +186,7 @@ class ProfileImageApi(APIView):
     @extend_schema(request=IMAGE_UPLOAD_REQUEST, responses={200: UserEnvelopeSerializer, 400: None, 503: None})
     def post(self, request: Request) -> Response:
         upload, field = uploaded_file(request)
-        user = services.user_profile_image_set(user=request.user, file=upload, field=field)
+        user = services.user_profile_image_set(user=authenticated_user(request), file=upload, field=field)
         return Response({"user": UserSerializer(user, context={"request": request}).data})
 
 
@@ -212,7 +214,7 @@ class PlanApi(APIView):
 
     @extend_schema(responses={200: PlanOutputSerializer})
     def get(self, request: Request) -> Response:
-        return Response(selectors.plan_usage_get(user=request.user))
+        return Response(selectors.plan_usage_get(user=authenticated_user(request)))
 
 
 class PasswordChangeApi(APIView):
@@ -238,7 +240,7 @@ class PasswordChangeApi(APIView):
         data = self.PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         revoked = services.user_change_password(
-            user=request.user,
+            user=authenticated_user(request),
             current_password=data.validated_data["current_password"],
             new_password=data.validated_data["new_password"],
             current_token=request.auth,
@@ -257,4 +259,4 @@ class CsrfTokenApi(APIView):
         auth=[],
     )
     def get(self, request: Request) -> Response:
-        return Response({"csrf_token": get_token(request._request)})
+        return Response({"csrf_token": get_token(django_request(request))})

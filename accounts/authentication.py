@@ -6,7 +6,7 @@ says the token was invalid (see `api.exceptions`).
 """
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -17,6 +17,10 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from accounts import csrf
+from api.drf import django_request
+
+if TYPE_CHECKING:
+    from accounts.models import User
 from api.errors import mark_token_invalid
 
 # What knox makes: its prefix and AUTH_TOKEN_CHARACTER_LENGTH lower-case hex digits.
@@ -51,7 +55,7 @@ class HeaderTokenAuthentication(TokenAuthentication):
             return super().authenticate(request)
         # knox decodes the header as UTF-8 and lets the error out: a token of other bytes is just invalid.
         except (exceptions.AuthenticationFailed, UnicodeError):
-            mark_token_invalid(request._request)
+            mark_token_invalid(django_request(request))
             return None
 
 
@@ -69,10 +73,20 @@ class CookieTokenAuthentication(TokenAuthentication):
         try:
             user, auth_token = self.authenticate_credentials(token.encode())
         except exceptions.AuthenticationFailed:
-            mark_token_invalid(request._request)
+            mark_token_invalid(django_request(request))
             return None
-        csrf.enforce(request._request)
+        csrf.enforce(django_request(request))
         return user, auth_token
 
     def authenticate_header(self, request: Request) -> str:
         return "Token"
+
+
+def authenticated_user(request: Request) -> "User":
+    """The user of a request that an `IsAuthenticated` permission let through (so never the anonymous one)."""
+    from accounts.models import User
+
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated()
+    return user

@@ -16,9 +16,9 @@ class ConfiguredArgon2PasswordHasher(Argon2PasswordHasher):
         return int(settings.ARGON2_TIME_COST)
 
     @property
-    def memory_cost(self) -> int:  # type: ignore[override]
+    def memory_cost(self) -> int:  # type: ignore[override]  # as time_cost
         return int(settings.ARGON2_MEMORY_COST_KIB)
 
     @property
-    def parallelism(self) -> int:  # type: ignore[override]
+    def parallelism(self) -> int:  # type: ignore[override]  # as time_cost
         return int(settings.ARGON2_PARALLELISM)

@@ -1,6 +1,6 @@
 """Users: unique username and email (case-insensitive, enforced by the database) and a plan."""
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -38,8 +38,6 @@ class User(AbstractUser):
     account_type = models.CharField(max_length=20, choices=Plan.choices, default=Plan.FREE)
     # A stored object name, set only by the profile image upload (never a client's URL).
     profile_image = models.FileField(max_length=255, blank=True, default="")
-
-    objects = UserManager()
 
     REQUIRED_FIELDS = ["email"]
 

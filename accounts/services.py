@@ -65,7 +65,7 @@ def user_authenticate(*, request: HttpRequest, identifier: str, password: str) -
     user = authenticate(request, username=identifier, password=password)
     if user is None:
         raise ValidationError(INVALID_CREDENTIALS, code="invalid_credentials")
-    update_last_login(None, user)
+    update_last_login(type(user), user)
     return user
 
 

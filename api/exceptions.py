@@ -17,6 +17,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from api.drf import django_request
 from api.errors import INVALID_TOKEN_FLAG, RefusedWithFields
 from api.renderers import json_response
 from images.storage import StorageUnavailable
@@ -85,10 +86,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, exceptions.NotAuthenticated):
         request = context.get("request")
-        if request is not None and getattr(request._request, INVALID_TOKEN_FLAG, False):
+        if request is not None and getattr(django_request(request), INVALID_TOKEN_FLAG, False):
             invalid_token = exceptions.NotAuthenticated("Invalid or expired token.", code="invalid_token")
             # The view put the WWW-Authenticate challenge on the original; a 401 must keep it.
-            invalid_token.auth_header = getattr(exc, "auth_header", None)
+            # DRF's APIView sets auth_header on the exception it handles; its type does not declare it.
+            invalid_token.auth_header = getattr(exc, "auth_header", None)  # type: ignore[attr-defined]
             exc = invalid_token
     response = drf_exception_handler(exc, context)
     if isinstance(exc, ServiceUnavailable) and response is not None:

@@ -68,7 +68,8 @@ class StorefrontConditionalGetMiddleware:
         if not response.has_header("ETag"):  # a page from the storefront cache comes with its ETag
             set_response_etag(response)
         patch_cache_control(response, public=True, no_cache=True)
-        return get_conditional_response(request, etag=response["ETag"], response=response)
+        # A 304 or 412 when a condition applies, else the response given (typed as optional, never None here).
+        return get_conditional_response(request, etag=response["ETag"], response=response) or response
 
     @staticmethod
     def _cacheable(request: HttpRequest, response: HttpResponse) -> bool:

@@ -11,9 +11,12 @@ from rest_framework.response import Response
 class StandardPagination(PageNumberPagination):
     """`?page=N&page_size=M` (at most 100): `{count, next, previous, results}`."""
 
-    page_size = 24
+    page_size: int = 24
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request: Request) -> int:
+        return super().get_page_size(request) or self.page_size  # never None: there is a default size
 
 
 class OptionalPagination(StandardPagination):
@@ -32,7 +35,7 @@ class OptionalPagination(StandardPagination):
     def get_paginated_response(self, data: Any) -> Response:
         if self.unpaginated_total is None:
             response = super().get_paginated_response(data)
-            response["X-Total-Count"] = str(self.page.paginator.count)
+            response["X-Total-Count"] = str(response.data["count"])
             return response
         return Response(data, headers={"X-Total-Count": str(self.unpaginated_total)})
 

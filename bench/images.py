@@ -68,7 +68,7 @@ def child(kind: str, sample: str) -> None:
         release_objects(stored.names)
         objects = {name: default_storage.open(name).read() for name in stored.names}
         discard_objects(stored.names)
-        extra = {"objects": {name: len(body) for name, body in objects.items()}}
+        extra: dict[str, object] = {"objects": {name: len(body) for name, body in objects.items()}}
         Path(sample + ".objects.json").write_text(json.dumps({name: body.hex() for name, body in objects.items()}))
     elif kind == "raw_put":
         objects = {

@@ -211,18 +211,23 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
+    async def _connected(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The open connection, or a new one when there is none or the server closed it."""
+        if self.reader is not None and self.writer is not None and not self.reader.at_eof():
+            return self.reader, self.writer
+        await self.close()
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), self.timeout)
+        self.reader, self.writer = reader, writer
+        return reader, writer
+
     async def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        if self.writer is None or self.reader is None or self.reader.at_eof():
-            await self.close()
-            self.reader, self.writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), self.timeout
-            )
+        reader, writer = await self._connected()
         try:
-            self.writer.write(_request_bytes(method, f"{self.host}:{self.port}", path, headers or {}, body))
-            await self.writer.drain()
-            status, response_headers, response_body = await asyncio.wait_for(_read_response(self.reader), self.timeout)
+            writer.write(_request_bytes(method, f"{self.host}:{self.port}", path, headers or {}, body))
+            await writer.drain()
+            status, response_headers, response_body = await asyncio.wait_for(_read_response(reader), self.timeout)
         except BaseException:
             await self.close()
             raise

@@ -35,8 +35,8 @@ def vm_hwm_kib() -> int:
 def temporary_upload(path: Path) -> TemporaryUploadedFile:
     upload = TemporaryUploadedFile("big.jpg", "image/jpeg", path.stat().st_size, None)
     with path.open("rb") as source:
-        shutil.copyfileobj(source, upload.file, 1024 * 1024)
-    upload.file.seek(0)
+        shutil.copyfileobj(source, upload, 1024 * 1024)
+    upload.seek(0)
     return upload
 
 

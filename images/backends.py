@@ -105,4 +105,4 @@ def upload_storage(storage: Storage) -> UploadStorage:
     """`storage` as an UploadStorage: STORAGES["default"] must be one of the two classes above."""
     if not hasattr(storage, "presigned_post"):
         raise TypeError(f"{type(storage).__name__} is not images.backends.BucketStorage or LocalStorage.")
-    return storage  # type: ignore[return-value]
+    return storage  # type: ignore[return-value]  # checked just above: it has UploadStorage's methods

@@ -3,7 +3,7 @@ that no object outlives the row that should reference it — whatever fails, eve
 
 import logging
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import IO
@@ -45,7 +45,7 @@ def object_url(name: str, *, request: HttpRequest | None = None) -> str:
 Body = bytes | IO[bytes]
 
 
-def store_objects(objects: dict[str, tuple[Body, str]]) -> list[str]:
+def store_objects(objects: Mapping[str, tuple[Body, str]]) -> list[str]:
     """Store `{name: (body, content_type)}` and return the names, journaled as pending deletion.
 
     The journal entries are committed before the first byte is stored, so a crash at any point leaves them
@@ -59,7 +59,9 @@ def store_objects(objects: dict[str, tuple[Body, str]]) -> list[str]:
     try:
         for name, (data, content_type) in objects.items():
             content = ContentFile(data, name=name) if isinstance(data, bytes) else File(data, name=name)
-            content.content_type = content_type  # S3Storage sends it as the object's Content-Type
+            # S3Storage sends it as the object's Content-Type: an attribute it reads if present, which File's
+            # type does not declare.
+            content.content_type = content_type  # type: ignore[attr-defined]
             saved_as = default_storage.save(name, content)
             if saved_as != name:  # never happens with 128 random bits, but never serve a wrong name
                 default_storage.delete(saved_as)
@@ -111,15 +113,15 @@ def discard_objects(names: Iterable[str]) -> None:
     PendingDeletion.objects.filter(name__in=deleted).delete()
 
 
-def delete_objects_on_commit(names: Iterable[str]) -> None:
+def delete_objects_on_commit(names: Iterable[str | None]) -> None:
     """The rows referencing these objects are being deleted in the current transaction: journal the objects
     now, and delete them once the transaction commits (nothing happens if it rolls back). If the storage is
-    down then, they stay journaled and the purge deletes them later."""
-    names = [name for name in names if name]
-    if not names:
+    down then, they stay journaled and the purge deletes them later. Empty names (no object) are skipped."""
+    stored = [name for name in names if name]
+    if not stored:
         return
-    PendingDeletion.objects.bulk_create([PendingDeletion(name=name) for name in names], ignore_conflicts=True)
-    transaction.on_commit(lambda: discard_objects(names))
+    PendingDeletion.objects.bulk_create([PendingDeletion(name=name) for name in stored], ignore_conflicts=True)
+    transaction.on_commit(lambda: discard_objects(stored))
 
 
 def purge_pending(*, older_than: timedelta) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
+from PIL.JpegImagePlugin import JpegImageFile
 
 from images.metadata import (
     GIF_SIGNATURES,
@@ -159,7 +160,7 @@ def _read_header(
             image_format = ALLOWED_FORMATS[FORMAT_ALIASES.get(image.format or "", image.format or "")]
             width, height = image.size
             frames = 1 if image_format.pillow_name in ("JPEG", "GIF") else getattr(image, "n_frames", 1)
-            if image_format.pillow_name == "JPEG" and image.info.get("progressive"):
+            if isinstance(image, JpegImageFile) and image.info.get("progressive"):
                 whole = ("a progressive JPEG", _jpeg_coefficient_bytes(width, height, image.layer))
             elif image_format.pillow_name == "PNG" and image.info.get("interlace"):
                 whole = ("an interlaced PNG", _png_pixel_bytes(file, width, height))
@@ -170,7 +171,7 @@ def _read_header(
     return image_format, width, height, frames, whole
 
 
-def _jpeg_coefficient_bytes(width: int, height: int, components: list[tuple[str, int, int, int]]) -> int:
+def _jpeg_coefficient_bytes(width: int, height: int, components: list[tuple[int, int, int, int]]) -> int:
     """libjpeg holds every DCT coefficient of a progressive JPEG (2 bytes each, 64 a block) until its last scan,
     whatever the scale it decodes at: 6 bytes a pixel without chroma subsampling, 3 with 4:2:0."""
     most_horizontal = max(horizontal for _, horizontal, _, _ in components)

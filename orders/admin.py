@@ -35,7 +35,7 @@ class OrderItemInline(admin.TabularInline):
     model = OrderItem
     extra = 0
     can_delete = False
-    fields = [
+    fields = readonly_fields = (
         "product_name",
         "option_label",
         "sku",
@@ -45,8 +45,7 @@ class OrderItemInline(admin.TabularInline):
         "stock_taken",
         "product",
         "inventory_item",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

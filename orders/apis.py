@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import authenticated_user
 from api.pagination import OptionalPagination
 from api.schema import PAGE_PARAMETERS
 from orders import selectors
@@ -227,7 +228,7 @@ class OrderListApi(APIView):
 
     @extend_schema(responses={200: OrderListSerializer(many=True), 401: None, 404: None}, parameters=PAGE_PARAMETERS)
     def get(self, request: Request, shop_id: int) -> Response:
-        shop = shop_selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        shop = shop_selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
         paginator = OptionalPagination()
         page = paginator.paginate_queryset(selectors.order_list_for_owner(shop=shop), request, view=self)
         return paginator.get_paginated_response(OrderListSerializer(page, many=True).data)
@@ -240,7 +241,7 @@ class OrderDetailApi(APIView):
     InputSerializer = OrderStatusInputSerializer
 
     def _order(self, request: Request, shop_id: int, order_id: int) -> Any:
-        shop = shop_selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        shop = shop_selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
         return selectors.order_get_for_owner(shop=shop, order_id=order_id)
 
     @extend_schema(responses={200: OrderDetailSerializer, 401: None, 404: None})

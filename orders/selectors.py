@@ -50,7 +50,8 @@ def _key_options_attach(lines: list[CartItem]) -> None:
     by_id = {option.id: option for option in found}
     for line in keyed:
         options = (by_id.get(option_id) for option_id in option_ids(line.option_key))
-        line.key_options = [
+        # An attribute set here for the serializer: not a field of the model's type.
+        line.key_options = [  # type: ignore[attr-defined]
             option for option in options if option and option.variant_type.product_id == line.product_id
         ]
 

@@ -35,13 +35,13 @@ OPTIONS = inline_serializer(
 
 def _product_image(serializer: serializers.Serializer, product: Product | None) -> dict[str, Any] | None:
     """The product's primary image (images prefetched in position order), or None."""
-    images = product.images.all() if product is not None else []
+    images = list(product.images.all()) if product is not None else []
     if not images:
         return None
     image = images[0]
     return {
         "id": image.id,
-        "url": object_url(image.image.name, request=serializer.context.get("request")),
+        "url": object_url(image.image.name or "", request=serializer.context.get("request")),
         "alt_text": image.alt_text,
     }
 
@@ -51,8 +51,9 @@ def cart_line_options(line: CartItem) -> list[dict[str, Any]]:
         return option_entries(line.inventory_item.options.all())
     if not line.option_key:
         return []
-    # Read by the selector (orders.selectors.cart_get): the key's options still of the product.
-    return option_entries(line.key_options)
+    # Read by the selector (orders.selectors.cart_get): the key's options still of the product (an attribute
+    # it sets, not a field of the model's type).
+    return option_entries(line.key_options)  # type: ignore[attr-defined]
 
 
 def cart_line_unit_price(line: CartItem) -> Decimal:

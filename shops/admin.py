@@ -1,7 +1,11 @@
 """The admin for shops and their catalogue. Images are shown as previews; they are added through the API,
 which validates them (deleting one here deletes its stored object too)."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html
 
 from images.storage import object_url
@@ -19,7 +23,7 @@ PREVIEW = '<img src="{}" alt="{}" style="max-height:{}px;max-width:{}px;object-f
 
 
 def image_preview(image: ProductImage, size: int = 80) -> str:
-    if not image.image:
+    if not image.image.name:
         return "-"
     return format_html(PREVIEW, object_url(image.image.name), image.alt_text, size, size)
 
@@ -56,7 +60,7 @@ class ProductImageInline(admin.TabularInline):
     readonly_fields = ("preview", "width", "height", "content_type", "size")
     can_delete = True
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # uploads go through the API, which validates and stores them
 
     @admin.display(description="Preview")
@@ -75,7 +79,7 @@ class ProductAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
     inlines = [ProductImageInline]
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
         return super().get_queryset(request).prefetch_related("images")
 
     @admin.display(description="")
@@ -103,7 +107,7 @@ class ProductImageAdmin(admin.ModelAdmin):
     )
     readonly_fields = ("preview", "product", "image", "width", "height", "content_type", "size")
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.display(description="Preview")
@@ -139,10 +143,10 @@ class ProductInventoryItemAdmin(admin.ModelAdmin):
     fields = ("product", "label", "option_key", "sku", "stock_quantity", "price_override", "is_active", "is_default")
     readonly_fields = ("product", "label", "option_key", "is_default")
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProductInventoryItem]:
         return super().get_queryset(request).prefetch_related("options__variant_type")
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.display(description="Options")

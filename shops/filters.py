@@ -31,7 +31,7 @@ class PublicProductFilter(filters.FilterSet):
         help_text="newest (default), oldest, price, -price, name, -name.",
     )
 
-    search_fields = ("name", "short_description", "long_description")
+    search_fields: tuple[str, ...] = ("name", "short_description", "long_description")
 
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # isdigit() alone admits "²", which int() refuses. An all-digit value may also be a slug ("2024").

@@ -1,5 +1,7 @@
 """Shops and their catalogue: categories, products and product images."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -8,7 +10,7 @@ from django.db.models.functions import Lower
 
 from shops.currencies import validate_currency_code
 
-MONEY = {"max_digits": 12, "decimal_places": 3, "validators": [MinValueValidator(0)]}
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3, "validators": [MinValueValidator(0)]}
 
 
 class Shop(models.Model):

@@ -1,6 +1,7 @@
 """Reads of shops and their catalogue. Each selector owns its query shape, so a list costs the same few
 queries for one row or a hundred. Owner selectors scope to the owner: another user's rows are a 404."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -200,7 +201,9 @@ def shop_get_public_plain(*, slug: str) -> Shop:
     return get_object_or_404(Shop, slug=slug)
 
 
-def product_page_public(*, shop_slug: str, filters: Any, offset: int, limit: int) -> tuple[list[Product], int | None]:
+def product_page_public(
+    *, shop_slug: str, filters: Any, offset: int, limit: int
+) -> tuple[Sequence[Product], int | None]:
     """One page of the storefront grid and the number of products the filters match, in one query (the
     count is a window over the filtered rows; each product carries its shop). The count is None when the
     page is empty: the caller then asks `shop_get_public_plain` and `product_count_public`. Invalid filters

@@ -2,9 +2,17 @@
 
 import re
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from slugify import slugify
+
+
+def slug_max_length(model: type[models.Model]) -> int:
+    """The max_length of `model`'s `slug` field."""
+    field = model._meta.get_field("slug")
+    if not isinstance(field, models.Field) or field.max_length is None:
+        raise ImproperlyConfigured(f"{model.__name__}.slug is not a field with a max_length")
+    return field.max_length
 
 
 def slug_from(text: str, *, max_length: int, fallback: str) -> str:

@@ -232,7 +232,10 @@ def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Pr
     # bulk_update sends no post_save: the storefront pages showing this stock are told here.
     for product_id in summed | set(changed):
         product = stock.products.get(product_id)
-        storefront_changed(**({"shop_id": product.shop_id} if product is not None else {"product_id": product_id}))
+        if product is not None:
+            storefront_changed(shop_id=product.shop_id)
+        else:
+            storefront_changed(product_id=product_id)
 
 
 def stock_return(*, lines: Sequence[StockLine]) -> None:

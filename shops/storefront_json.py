@@ -79,7 +79,8 @@ def grid_card(product: Product, url_for: UrlFor, *, with_images: bool = False) -
     category = product.category
     description = grid_text(product.long_description)
     compare_at = product.compare_at_price
-    image = product.primary_image
+    # An attribute the selector's Prefetch(to_attr=...) and annotations: not a field of the model's type.
+    image = product.primary_image  # type: ignore[attr-defined]
     image_data = image_json(image, url_for) if image is not None else None
     card = {
         "id": product.id,
@@ -103,7 +104,8 @@ def grid_card(product: Product, url_for: UrlFor, *, with_images: bool = False) -
         "available_to": _date(product.available_to),
         "created_at": _datetime(product.created_at),
         "updated_at": _datetime(product.updated_at),
-        "has_variants": product.has_variants,
+        # An attribute annotated by the selector: not a field of the model's type.
+        "has_variants": product.has_variants,  # type: ignore[attr-defined]
     }
     if with_images:  # the shop page: `images` holds the primary image (and no `primary_image` repeats it)
         card["images"] = [image_data] if image_data is not None else []
@@ -191,7 +193,8 @@ def product_page_json(product: Product, url_for: UrlFor) -> dict[str, Any]:
         "stock_quantity": storefront_stock_quantity(product, None),
         "available_from": _date(product.available_from),
         "available_to": _date(product.available_to),
-        "images": [image_json(image, url_for) for image in product.image_rows],
+        # An attribute the selector's Prefetch(to_attr=...): not a field of the model's type.
+        "images": [image_json(image, url_for) for image in product.image_rows],  # type: ignore[attr-defined]
         "variant_types": [
             {
                 "id": variant_type["id"],
@@ -209,9 +212,11 @@ def product_page_json(product: Product, url_for: UrlFor) -> dict[str, Any]:
                     for option in variant_type["options"]
                 ],
             }
-            for variant_type in product.variant_type_rows
+            # An attribute the selector's Prefetch(to_attr=...): not a field of the model's type.
+            for variant_type in product.variant_type_rows  # type: ignore[attr-defined]
         ],
-        "inventory_items": [_item_json(product, item, currency) for item in product.item_rows],
+        # An attribute the selector's Prefetch(to_attr=...): not a field of the model's type.
+        "inventory_items": [_item_json(product, item, currency) for item in product.item_rows],  # type: ignore[attr-defined]
         "created_at": _datetime(product.created_at),
         "updated_at": _datetime(product.updated_at),
     }

@@ -50,5 +50,5 @@ def session_body(user: User, token: str) -> dict[str, Any]:
     return {"user": user_body(user), "token": token, "expiry": datetime_text(stored_token(token).expiry)}
 
 
-def auth_header(token: str) -> dict[str, str]:
+def auth_header(token: str) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Token {token}"}

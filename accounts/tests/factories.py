@@ -1,11 +1,12 @@
 import factory
 
 from accounts.models import User
+from tests.factories import ModelFactory
 
 PASSWORD = "a-Strong-passw0rd!"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True

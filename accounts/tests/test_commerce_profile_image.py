@@ -25,7 +25,8 @@ def test_upload_sets_the_profile_image_and_answers_the_user(owner_client, user, 
     assert response.status_code == 200
     user.refresh_from_db()
     name = user.profile_image.name
-    assert name.startswith("profile_images/") and name.endswith(".png")
+    assert name.startswith("profile_images/")
+    assert name.endswith(".png")
     assert response.json() == {"user": {**user_body(user), "profile_image_url": default_storage.url(name)}}
     assert response.json()["user"]["profile_image_url"].startswith("http")
     assert bucket.keys("profile_images") == {f"{bucket.root}/{name}"}

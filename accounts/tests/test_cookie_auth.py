@@ -47,7 +47,7 @@ def log_in_with_cookie(client: APIClient, user: User) -> str:
     return response.cookies[settings.AUTH_COOKIE].value
 
 
-def csrf_header(client: APIClient) -> dict[str, str]:
+def csrf_header(client: APIClient) -> dict[str, Any]:
     return {"HTTP_X_CSRFTOKEN": client.get(CSRF_URL).json()["csrf_token"]}
 
 
@@ -285,7 +285,7 @@ def test_a_stale_cookie_does_not_block_logging_in_again(browser_client: APIClien
 # Writes by origin (Fetch Metadata, then Origin): what the existing frontend's browser code sends.
 
 
-def bad_origin(origin: str) -> dict[str, str]:
+def bad_origin(origin: str) -> dict[str, Any]:
     return {"detail": f"CSRF Failed: Origin checking failed - {origin} does not match any trusted origins."}
 
 
@@ -300,7 +300,7 @@ def bad_origin(origin: str) -> dict[str, str]:
     ],
 )
 def test_cookie_write_from_an_allowed_origin_needs_no_csrf_token(
-    browser_client: APIClient, user: User, headers: dict[str, str]
+    browser_client: APIClient, user: User, headers: dict[str, Any]
 ) -> None:
     log_in_with_cookie(browser_client, user)
 
@@ -335,7 +335,7 @@ def test_an_extra_cors_origin_is_allowed_as_the_frontend(browser_client: APIClie
     ],
 )
 def test_cookie_write_from_another_origin_is_refused_even_with_the_csrf_token(
-    browser_client: APIClient, user: User, headers: dict[str, str], shown: str | None
+    browser_client: APIClient, user: User, headers: dict[str, Any], shown: str | None
 ) -> None:
     log_in_with_cookie(browser_client, user)
     token = csrf_header(browser_client)
@@ -378,7 +378,7 @@ def login_body(user: User) -> dict[str, Any]:
     ],
 )
 def test_cookie_login_and_register_from_another_origin_set_no_cookie(
-    browser_client: APIClient, user: User, headers: dict[str, str]
+    browser_client: APIClient, user: User, headers: dict[str, Any]
 ) -> None:
     login = browser_client.post(LOGIN_URL, login_body(user), **headers)
     register = browser_client.post(

@@ -1,5 +1,7 @@
 """CORS: the frontend may call the auth API with credentials (the cookie); other origins may not."""
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.django_db
 OTHER_ORIGIN = "https://evil.example"
 
 
-def preflight(client: APIClient, origin: str) -> object:
+def preflight(client: APIClient, origin: str) -> Any:
     return client.options(
         LOGIN_URL,
         HTTP_ORIGIN=origin,

@@ -1,5 +1,6 @@
 """The user model: usernames and emails are unique whatever their case, and the database enforces it."""
 
+import psycopg
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def violated_constraint(error: IntegrityError) -> str:
-    return error.__cause__.diag.constraint_name  # psycopg names the violated constraint
+    cause = error.__cause__
+    assert isinstance(cause, psycopg.Error)
+    return cause.diag.constraint_name or ""  # psycopg names the violated constraint
 
 
 def test_usernames_differing_only_in_case_violate_a_database_constraint() -> None:

@@ -18,7 +18,7 @@ ME_URL = "/api/v1/auth/me/"
 TAKEN = {"email": ["A user with that email already exists."]}
 
 
-def address(n: int) -> dict[str, str]:
+def address(n: int) -> dict[str, Any]:
     return {"REMOTE_ADDR": f"10.0.1.{n}"}
 
 

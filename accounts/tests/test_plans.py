@@ -113,6 +113,7 @@ def test_defect_20_after_a_downgrade_nothing_more_can_be_created(owner_client, u
     assert (Shop.objects.count(), Product.objects.count()) == (3, 25)
     # What exists stays usable: a product can still be edited.
     product = Product.objects.first()
+    assert product is not None
     edit = owner_client.patch(f"/api/v1/shops/{shops[0].id}/products/{product.id}/", {"name": "Renamed"})
     assert edit.status_code == 200
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "An0ther-strong-passw0rd"
 
 
-def address(n: int) -> dict[str, str]:
+def address(n: int) -> dict[str, Any]:
     return {"REMOTE_ADDR": f"10.0.0.{n}"}
 
 

@@ -108,7 +108,7 @@ def example(schema: dict[str, Any], openapi: dict[str, Any], name: str, world: W
         "date": "2030-01-01",
         "uri": "https://example.com/",
         "decimal": "2.00",
-    }.get(fmt, "Something")
+    }.get(fmt or "", "Something")
 
 
 def request_body(method: str, path: str, openapi: dict[str, Any], world: World) -> tuple[Any, str | None]:

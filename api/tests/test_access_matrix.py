@@ -150,7 +150,7 @@ def test_a_cart_write_with_a_token_that_is_not_the_carts_is_refused_and_changes_
     assert bucket.keys() == keys
 
 
-@pytest.mark.parametrize("kind", ("converted", "other_shop"))
+@pytest.mark.parametrize("kind", ["converted", "other_shop"])
 def test_adding_to_a_cart_with_a_token_that_is_not_this_shops_active_cart_leaves_that_cart_alone(
     kind: str, world: World, bucket: Any
 ) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from django.db import connections
+from django.db.models import Model
 from knox.models import AuthToken
 
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -74,7 +75,7 @@ def _require_browser() -> Any:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        sync_playwright = None
+        sync_playwright = None  # type: ignore[assignment]  # skipped (or failed under CI) just below
     missing = [name for name, ok in (("playwright", sync_playwright), ("chromium", os.path.exists(CHROMIUM))) if not ok]
     if missing:
         message = (
@@ -126,12 +127,12 @@ def chromium(monkeypatch: Any) -> Iterator[Any]:
         connections.close_all()
 
 
+MODELS: tuple[type[Model], ...] = (Shop, Category, Product, ProductImage, ProductInventoryItem, Order, AuthToken)
+
+
 def rows() -> dict[str, list[dict[str, Any]]]:
     """Every row the dashboard's calls write, and the tokens."""
-    return {
-        model.__name__: list(model.objects.order_by("pk").values())
-        for model in (Shop, Category, Product, ProductImage, ProductInventoryItem, Order, AuthToken)
-    }
+    return {model.__name__: list(model._default_manager.order_by("pk").values()) for model in MODELS}
 
 
 def png(name: str, color: tuple[int, int, int]) -> dict[str, str]:

@@ -137,7 +137,8 @@ def test_a_nul_in_a_header_is_a_json_400(world: World, header: str, value: str) 
     client.raise_request_exception = False
     before = all_rows()
     body = {"customer_name": "A", "customer_email": "a@example.com"}
-    response = client.post(f"/api/v1/shops/carts/{world.cart.token}/checkout/", body, format="json", **{header: value})
+    extra: dict[str, Any] = {header: value}
+    response = client.post(f"/api/v1/shops/carts/{world.cart.token}/checkout/", body, format="json", **extra)
     name = header.removeprefix("HTTP_").replace("_", "-").title()
     assert _json_error(response, 400) == {"detail": f"Null characters are not allowed in the {name} header."}
     assert all_rows() == before

@@ -160,18 +160,21 @@ def test_fields_the_client_must_not_set_are_ignored(method: str, path: str, worl
         assert row.get("stock_quantity") != HOSTILE_STOCK, label
         assert Decimal(HOSTILE_AMOUNT) not in [row.get(name) for name in AMOUNT_FIELDS], (label, row)
         if label == "shops.Shop":
-            assert not str(row["profile_image"]).startswith("evil/") and not str(row["cover_image"]).startswith("evil/")
+            assert not str(row["profile_image"]).startswith("evil/")
+            assert not str(row["cover_image"]).startswith("evil/")
         if label == "orders.Cart":
             assert row["token"] != other.cart.token
         if label == "orders.Order":
-            assert row["order_number"] != HOSTILE_ORDER_NUMBER and row["status"] != OrderStatus.FULFILLED
+            assert row["order_number"] != HOSTILE_ORDER_NUMBER
+            assert row["status"] != OrderStatus.FULFILLED
 
         if label == "accounts.User":
             assert (row["is_staff"], row["is_superuser"], row["is_active"]) == (False, False, True)
             assert row["account_type"] == before[label].get(row["pk"], {"account_type": Plan.FREE})["account_type"]
             assert not str(row["profile_image"]).startswith("evil/")
         if label == "shops.ProductImage":
-            assert row["position"] != 77 and not row["image"].startswith("evil/")
+            assert row["position"] != 77
+            assert not row["image"].startswith("evil/")
             assert "evil/elsewhere.webp" not in row["renditions"].values()
 
 

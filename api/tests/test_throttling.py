@@ -118,7 +118,8 @@ def test_redis_window_expires_and_reopens(redis_counters: RedisCounters) -> None
     window = Window(key="throttle:test:short", limit=1, seconds=1)
     assert take([window], store=redis_counters) is None
     wait = take([window], store=redis_counters)
-    assert wait is not None and 0 < wait <= 1
+    assert wait is not None
+    assert 0 < wait <= 1
 
     redis_counters.cache._cache.get_client(write=True).pexpire(redis_counters.cache.make_key(window.key), 1)
     threading.Event().wait(0.05)

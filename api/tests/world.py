@@ -55,7 +55,7 @@ class World:
     path_values: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def headers(self) -> dict[str, str]:
+    def headers(self) -> dict[str, Any]:
         return {"Authorization": f"Token {self.token}"}
 
     def path(self, template: str) -> str:

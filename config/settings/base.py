@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from config.env import BASE_DIR, env, spaces_configured, spaces_root_folder, spaces_storage_options
 
@@ -98,6 +99,7 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".devdata" / "med
 
 _static_files = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 # One code path for both: Spaces (S3 API) when a bucket is configured, the local file system otherwise.
+STORAGES: dict[str, dict[str, Any]]
 if spaces_configured():
     STORAGES = {
         "default": {"BACKEND": "images.backends.BucketStorage", "OPTIONS": spaces_storage_options()},

@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,11 +84,11 @@ def test_manage_py_without_the_embedded_postgresql_installed_says_what_to_do(tmp
     )
 
 
-def test_the_test_run_reads_the_services_its_plugin_exported(settings: object) -> None:
-    database = settings.DATABASES["default"]  # type: ignore[attr-defined]
+def test_the_test_run_reads_the_services_its_plugin_exported(settings: Any) -> None:
+    database = settings.DATABASES["default"]
     assert database["HOST"] == os.environ["POSTGRES_HOST"]
     assert database["USER"] == os.environ["POSTGRES_USER"]
-    options = settings.STORAGES["default"]["OPTIONS"]  # type: ignore[attr-defined]
+    options = settings.STORAGES["default"]["OPTIONS"]
     assert options["endpoint_url"] == os.environ["SPACES_ENDPOINT_URL"]
     assert re.fullmatch(r".+/test-[0-9a-f]{12}", options["location"])
 

@@ -32,7 +32,7 @@ def _production_modules() -> list[Path]:
 
 def imported(source: str, *, package: list[str]) -> list[str]:
     """The absolute names of the modules that `source`, a module of `package`, imports (relative ones resolved)."""
-    names = []
+    names: list[str] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)

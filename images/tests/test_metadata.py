@@ -8,7 +8,7 @@ import zlib
 from typing import Any
 
 import pytest
-from PIL import Image, ImageCms, PngImagePlugin
+from PIL import GifImagePlugin, Image, ImageCms, PngImagePlugin
 
 from images.metadata import gif_frame_count, strip_gif, strip_jpeg, strip_png, strip_webp
 from images.tests.bombs import animated_gif, animated_png
@@ -328,6 +328,7 @@ def test_strip_gif_keeps_the_loop_count_and_the_frame_timing() -> None:
     assert stripped is not None
     assert stripped.endswith(b"\x00;")
     with Image.open(io.BytesIO(stripped)) as image:
+        assert isinstance(image, GifImagePlugin.GifImageFile)
         assert (image.n_frames, image.info["loop"], image.info["duration"], "comment" in image.info) == (
             2,
             0,

@@ -145,9 +145,13 @@ def test_the_journal_survives_the_rollback_of_the_transaction_that_should_have_r
 ) -> None:
     names = store_objects(two_objects())
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        release_objects(names)
-        raise RuntimeError("the row could not be saved")
+    def release_then_fail() -> None:
+        with transaction.atomic():
+            release_objects(names)
+            raise RuntimeError("the row could not be saved")
+
+    with pytest.raises(RuntimeError):
+        release_then_fail()
 
     assert journaled() == set(names)
     assert purge_pending(older_than=timedelta(0)) == (2, 0)
@@ -208,13 +212,13 @@ def test_delete_objects_on_commit_keeps_the_objects_when_the_transaction_rolls_b
     names = store_objects(two_objects())
     release_objects(names)
 
-    with (
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
-    ):
-        delete_objects_on_commit(names)
-        raise RuntimeError("rolled back")
+    def delete_then_roll_back() -> None:
+        with transaction.atomic():
+            delete_objects_on_commit(names)
+            raise RuntimeError("rolled back")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        delete_then_roll_back()
 
     assert callbacks == []
     assert bucket.keys() == {f"{bucket.root}/{name}" for name in names}

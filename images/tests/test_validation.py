@@ -46,7 +46,7 @@ def rejection(file: io.BytesIO, **kwargs: object) -> ValidationError:
 
 
 def field_errors(error: ValidationError) -> dict[str, list[tuple[str, str | None]]]:
-    return {field: [(e.message, e.code) for e in errors] for field, errors in error.error_dict.items()}
+    return {field: [(str(e.message), e.code) for e in errors] for field, errors in error.error_dict.items()}
 
 
 @pytest.mark.parametrize(

@@ -94,12 +94,14 @@ def _variant_resolve(
         if not item.is_active:
             raise ValidationError({"inventory_item_id": ["This variant is not available."]})
         return item, ""
-    types = list(product.variant_types.prefetch_related("options")) if product.has_types else []
+    # An attribute annotated by the query that read it: not a field of the model's type.
+    types = list(product.variant_types.prefetch_related("options")) if product.has_types else []  # type: ignore[attr-defined]
     chosen = _parse_options(types=types, options=options or [])
     if types and set(chosen) != {variant_type.id for variant_type in types}:
         names = ", ".join(variant_type.name for variant_type in types)
         raise ValidationError({"options": [f"Choose one option of each: {names}."]})
-    if not product.has_items:
+    # An attribute annotated by the query that read it: not a field of the model's type.
+    if not product.has_items:  # type: ignore[attr-defined]
         return None, option_key(chosen.values())
     item = _item_of_combination(product=product, chosen=set(chosen.values())) if chosen else _item_default(product)
     if not item.is_active:

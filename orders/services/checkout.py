@@ -84,7 +84,8 @@ class _Combinations:
 
 
 def _combinations_load(*, cart_lines: list[CartItem], products: Iterable[Product]) -> _Combinations:
-    with_items = {product.id for product in products if product.has_items}
+    # An attribute annotated by the query that read them: not a field of the model's type.
+    with_items = {product.id for product in products if product.has_items}  # type: ignore[attr-defined]
     keyed = [line for line in cart_lines if line.option_key]
     if not keyed:
         return _Combinations(with_items=with_items, options={}, type_ids={})

@@ -1,5 +1,7 @@
 """The cart and order URLs the existing frontend calls, and the customer fields of a checkout body."""
 
+from typing import Any
+
 
 def add_url(shop_slug: str) -> str:
     return f"/api/v1/shops/slug/{shop_slug}/cart/items/"
@@ -25,7 +27,7 @@ def order_url(shop_id: int, order_id: int) -> str:
     return f"/api/v1/shops/{shop_id}/orders/{order_id}/"
 
 
-CUSTOMER = {
+CUSTOMER: dict[str, Any] = {
     "customer_name": "Ada Lovelace",
     "customer_email": "ada@example.com",
     "customer_phone": "+44 20 7946 0000",

@@ -6,9 +6,10 @@ import factory
 
 from orders.models import Cart, CartItem
 from shops.tests.factories import ProductFactory, ShopFactory
+from tests.factories import ModelFactory
 
 
-class CartFactory(factory.django.DjangoModelFactory):
+class CartFactory(ModelFactory[Cart]):
     class Meta:
         model = Cart
 
@@ -16,7 +17,7 @@ class CartFactory(factory.django.DjangoModelFactory):
     token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
 
 
-class CartItemFactory(factory.django.DjangoModelFactory):
+class CartItemFactory(ModelFactory[CartItem]):
     class Meta:
         model = CartItem
 

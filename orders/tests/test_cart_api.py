@@ -107,7 +107,7 @@ def test_frontend_add_to_cart_call_creates_a_cart_with_the_exact_body(api_client
                 subtotal="45.00",
                 options=[option(types["Size"], options["M"]), option(types["Colour"], options["Red"])],
                 label="Size: M / Colour: Red",
-                image={"id": image.id, "url": object_url(image.image.name), "alt_text": "A tee"},
+                image={"id": image.id, "url": object_url(image.image.name or ""), "alt_text": "A tee"},
             )
         ],
         subtotal="45.00",
@@ -276,14 +276,15 @@ def test_an_untracked_product_has_no_limit(api_client, shop) -> None:
 @pytest.mark.parametrize("case", ["draft", "archived", "not_yet", "ended", "unknown", "other_shop"])
 def test_a_product_not_on_sale_today_is_a_404(api_client, shop, other_shop, case) -> None:
     today = timezone.localdate()
-    fields: dict[str, Any] = {
+    cases: dict[str, dict[str, Any]] = {
         "draft": {"status": ProductStatus.DRAFT},
         "archived": {"status": ProductStatus.ARCHIVED},
         "not_yet": {"available_from": today + timedelta(days=1)},
         "ended": {"available_to": today - timedelta(days=1)},
         "unknown": {},
         "other_shop": {},
-    }[case]
+    }
+    fields = cases[case]
     product = ProductFactory(shop=other_shop if case == "other_shop" else shop, **fields)
     product_id = product.id + 1000 if case == "unknown" else product.id
 

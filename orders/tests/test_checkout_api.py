@@ -398,7 +398,13 @@ def test_a_retry_that_sends_the_defaults_of_what_it_left_out_is_the_same_body(ap
     line = CartItemFactory(cart__shop=shop)
     short = {"customer_name": "Ada Lovelace", "customer_email": "ada@example.com"}
     first = api_client.post(checkout_url(line.cart.token), short, format="json", HTTP_IDEMPOTENCY_KEY="k")
-    explicit = {**short, "customer_phone": "", "notes": None, "shipping_address": {}, "billing_address": None}
+    explicit: dict[str, Any] = {
+        **short,
+        "customer_phone": "",
+        "notes": None,
+        "shipping_address": {},
+        "billing_address": None,
+    }
 
     second = api_client.post(checkout_url(line.cart.token), explicit, format="json", HTTP_IDEMPOTENCY_KEY="k")
 

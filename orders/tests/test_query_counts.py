@@ -93,6 +93,7 @@ def test_checkout_of_simple_products_costs_the_same_for_1_or_3_lines(
 
     # throttle, 2 savepoints, cart, lines, products locked, one stock update, order (+2 savepoints), its
     # lines, cart converted, 3 reads of the order
+    assert token is not None
     with django_assert_num_queries(15):
         checkout(api_client, token)
 
@@ -120,6 +121,7 @@ def test_checkout_of_3_option_combinations(api_client, shop, django_assert_num_q
         body = {"options": [{"type_id": size.id, "option_id": option.id}], **({"cart_token": token} if token else {})}
         token = add(api_client, shop, product_id=product.id, **body)
 
+    assert token is not None
     with django_assert_num_queries(17):  # + the chosen options and the products' types
         checkout(api_client, token)
 

@@ -1,5 +1,7 @@
 """Cart writes and checkouts are throttled per client address (429 + Retry-After), nothing written past it."""
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 
@@ -11,7 +13,7 @@ from shops.tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 
-def address(n: int) -> dict[str, str]:
+def address(n: int) -> dict[str, Any]:
     return {"REMOTE_ADDR": f"10.0.1.{n}"}
 
 

@@ -12,7 +12,7 @@ from shops.variant_plan import MAX_VARIANT_TYPES
 from shops.variants import OPTION_KEYS, TYPE_KEYS
 
 MAX_ID = 2**63 - 1  # bigint, the type of every primary key
-MONEY_INPUT = {"max_digits": 12, "decimal_places": 3, "min_value": Decimal(0)}
+MONEY_INPUT: dict[str, Any] = {"max_digits": 12, "decimal_places": 3, "min_value": Decimal(0)}
 # Non-negative, 1 to 9 digits, at most 3 decimals (and no more than the shop currency's: 2 for USD, 0 for JPY).
 MONEY_SCHEMA = {
     "type": "string",
@@ -81,7 +81,8 @@ class VariantTypeInputSerializer(serializers.Serializer):
     id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     name = serializers.CharField(max_length=64, trim_whitespace=True)
     input_type = serializers.ChoiceField(choices=VariantInputType.values, required=False)
-    options = VariantOptionInputSerializer(many=True, max_length=settings.PRODUCT_MAX_OPTIONS_PER_TYPE)
+    # many=True hands max_length to the ListSerializer it makes; the stubs type the call as a single Serializer.
+    options = VariantOptionInputSerializer(many=True, max_length=settings.PRODUCT_MAX_OPTIONS_PER_TYPE)  # type: ignore[call-arg]
 
 
 class IdOrName(serializers.Field):
@@ -132,7 +133,8 @@ class InventoryOptionInputField(serializers.Field):
                 if not (str(parsed[target]).isascii() and str(parsed[target]).isdigit()):
                     raise serializers.ValidationError({given[0]: "A valid integer is required."})
                 parsed[target] = int(str(parsed[target]))
-            if isinstance(parsed[target], int) and not 1 <= parsed[target] <= MAX_ID:
+            value = parsed[target]
+            if isinstance(value, int) and not 1 <= value <= MAX_ID:
                 raise serializers.ValidationError({given[0]: f"Ensure this value is between 1 and {MAX_ID}."})
         return parsed
 
@@ -184,10 +186,11 @@ class ProductInputSerializer(serializers.Serializer):
     currency = serializers.CharField(
         min_length=3, max_length=3, required=False, help_text="Optional; must be the shop's currency."
     )
-    variant_types = VariantTypeInputSerializer(
+    # many=True hands max_length to the ListSerializer it makes; the stubs type the call as a single Serializer.
+    variant_types = VariantTypeInputSerializer(  # type: ignore[call-arg]
         many=True, required=False, max_length=MAX_VARIANT_TYPES + 1, help_text="Replaces all variant types."
     )
-    inventory_items = InventoryItemInputSerializer(
+    inventory_items = InventoryItemInputSerializer(  # type: ignore[call-arg]  # max_length: as above
         many=True,
         required=False,
         max_length=settings.PRODUCT_MAX_INVENTORY_ITEMS,

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import authenticated_user
 from api.pagination import OptionalPagination
 from api.parsers import SafeJSONParser
 from api.schema import PAGE_PARAMETERS, filter_parameters
@@ -48,20 +49,22 @@ class ShopListApi(APIView):
         parameters=PAGE_PARAMETERS,
     )
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.shop_list_for_owner(owner=request.user), ShopSerializer)
+        return _paginated(
+            self, request, selectors.shop_list_for_owner(owner=authenticated_user(request)), ShopSerializer
+        )
 
     @extend_schema(request=ShopInputSerializer, responses={201: ShopSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
         data = ShopInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # Over the plan's limit: `{"detail": "Shop limit reached for your plan ('free').", "max_shops": 1}`.
-        shop = shop_services.shop_create(owner=request.user, **data.validated_data)
+        shop = shop_services.shop_create(owner=authenticated_user(request), **data.validated_data)
         return Response(ShopSerializer(shop, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class ShopDetailApi(APIView):
     def _shop(self, request: Request, shop_id: int) -> Shop:
-        return selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        return selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
 
     @extend_schema(responses={200: ShopSerializer, 401: None, 404: None})
     def get(self, request: Request, shop_id: int) -> Response:
@@ -106,7 +109,7 @@ class _ShopImageApi(APIView):
         },
     )
     def post(self, request: Request, shop_id: int) -> Response:
-        shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        shop = selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
         upload, field = uploaded_file(request)
         shop = shop_services.shop_image_set(shop=shop, kind=self.kind, file=upload, field=field)
         return Response({"shop": ShopSerializer(shop, context={"request": request}).data})
@@ -128,12 +131,12 @@ class CategoryListApi(APIView):
         parameters=PAGE_PARAMETERS,
     )
     def get(self, request: Request, shop_id: int) -> Response:
-        shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        shop = selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
         return _paginated(self, request, selectors.category_list(shop=shop), CategorySerializer)
 
     @extend_schema(request=CategoryInputSerializer, responses={201: CategorySerializer, **ERRORS})
     def post(self, request: Request, shop_id: int) -> Response:
-        shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        shop = selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
         data = CategoryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         category = category_services.category_create(shop=shop, **data.validated_data)
@@ -142,7 +145,7 @@ class CategoryListApi(APIView):
 
 class CategoryDetailApi(APIView):
     def _category(self, request: Request, shop_id: int, category_id: int) -> Any:
-        shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        shop = selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
         return selectors.category_get(shop=shop, category_id=category_id)
 
     @extend_schema(responses={200: CategorySerializer, 401: None, 404: None})
@@ -179,13 +182,13 @@ class ProductListApi(APIView):
         responses={200: ProductSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, shop_id: int) -> Response:
-        shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        shop = selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
         products = selectors.product_list_for_owner(shop=shop, filters=request.query_params)
         return _paginated(self, request, products, ProductSerializer)
 
     @extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer, **ERRORS})
     def post(self, request: Request, shop_id: int) -> Response:
-        shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+        shop = selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
         data = ProductInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         product = product_services.product_create(shop=shop, data=data.validated_data)  # or the plan's 400
@@ -195,7 +198,7 @@ class ProductListApi(APIView):
 
 def owned_product(request: Request, shop_id: int, product_id: int, *, with_details: bool = False) -> Product:
     """The caller's product, or a 404. `with_details` prefetches what the product JSON shows."""
-    shop = selectors.shop_get_for_owner(owner=request.user, shop_id=shop_id)
+    shop = selectors.shop_get_for_owner(owner=authenticated_user(request), shop_id=shop_id)
     if with_details:
         return selectors.product_get_for_owner(shop=shop, product_id=product_id)
     return selectors.product_get_for_owner_plain(shop=shop, product_id=product_id)
@@ -253,7 +256,8 @@ class ProductImageUploadApi(APIView):
     def post(self, request: Request, shop_id: int, product_id: int) -> Response:
         product = owned_product(request, shop_id, product_id)
         upload, field = uploaded_file(request)
-        alt_text = ProductImageUpdateInputSerializer(data={"alt_text": request.data.get("alt_text", "")})
+        # A multipart form (this view's parsers): request.data is a QueryDict, never the list its type allows.
+        alt_text = ProductImageUpdateInputSerializer(data={"alt_text": request.data.get("alt_text", "")})  # type: ignore[union-attr]
         alt_text.is_valid(raise_exception=True)
         image = image_services.product_image_upload(
             product=product, file=upload, alt_text=alt_text.validated_data["alt_text"], field=field

@@ -3,6 +3,7 @@
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponseBase
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from api.drf import django_request
 from api.pagination import StandardPagination
 from api.schema import PAGE_PARAMETERS, filter_parameters
 from shops import selectors, storefront_cache, storefront_json
@@ -41,7 +43,7 @@ class PublicApi(APIView):
         if page is not None and (hit := page.response()) is not None:
             return hit
         response = super().dispatch(request, *args, **kwargs)
-        if page is not None and response.status_code == 200:
+        if page is not None and response.status_code == 200 and isinstance(response, Response):
             response.render()
             page.store(response)
         return response
@@ -76,8 +78,12 @@ class CanonicalLinksPagination(StandardPagination):
     """Page links made of the canonical parameters, never of the client's own query string: a cached page
     is shared by every query string with the same answer, so it must not carry one client's extras."""
 
+    # Set by the view before it asks for a link (the base class types them as optional).
+    request: Request
+    page: Page[Any]
+
     def _canonical_url(self) -> str:
-        params = list_params(self.request._request) or []
+        params = list_params(django_request(self.request)) or []
         url = self.request.build_absolute_uri(self.request.path)
         return f"{url}?{urlencode(params)}" if params else url
 
@@ -120,6 +126,7 @@ class PublicProductListApi(PublicApi):
         size = paginator.get_page_size(request)
         raw = request.query_params.get(paginator.page_query_param) or "1"
         filters = request.query_params
+        count: int | None
         if raw in paginator.last_page_strings:
             shop = selectors.shop_get_public_plain(slug=shop_slug)
             count = selectors.product_count_public(shop=shop, filters=filters)

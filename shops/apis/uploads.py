@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import authenticated_user
 from shops.apis.owner import owned_product
 from shops.serializers import ProductImageSerializer
 from shops.services import direct_uploads
@@ -22,7 +23,9 @@ class UploadTargetSerializer(serializers.Serializer):
     key = serializers.CharField(source="upload.key")
     method = serializers.CharField(default="POST")
     url = serializers.CharField(help_text="POST a multipart form here: every field of `fields`, then `file`.")
-    fields = serializers.DictField(child=serializers.CharField())
+    # DRF's metaclass moves declared fields off the class, so this does not replace Serializer.fields; the
+    # output key is `fields` (the presigned post's form fields).
+    fields = serializers.DictField(child=serializers.CharField())  # type: ignore[assignment]
     content_type = serializers.CharField(source="upload.content_type")
     max_bytes = serializers.IntegerField(source="upload.max_bytes")
     expires_at = serializers.DateTimeField(source="upload.expires_at")
@@ -46,7 +49,7 @@ class ProductImageUploadUrlApi(APIView):
         data = UploadUrlInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         target = direct_uploads.direct_upload_start(
-            user=request.user,
+            user=authenticated_user(request),
             product=product,
             content_type=data.validated_data["content_type"],
         )
@@ -66,7 +69,7 @@ class ProductImageCompleteApi(APIView):
         data = CompleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         image = direct_uploads.direct_upload_complete(
-            user=request.user,
+            user=authenticated_user(request),
             product=product,
             upload_id=data.validated_data["upload_id"],
             alt_text=data.validated_data["alt_text"],
@@ -95,6 +98,9 @@ class LocalDirectUploadApi(APIView):
     )
     def post(self, request: Request, token: str) -> Response:
         direct_uploads.direct_upload_receive_locally(
-            token=token, file=request.FILES.get("file"), content_type=request.data.get("Content-Type", "")
+            token=token,
+            file=request.FILES.get("file"),
+            # A multipart form (this view's parsers): request.data is a QueryDict, never the list its type allows.
+            content_type=request.data.get("Content-Type", ""),  # type: ignore[union-attr]
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -38,7 +38,7 @@ class ProductImageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, image: ProductImage) -> str:
-        return object_url(image.image.name, request=self.context.get("request"))
+        return object_url(image.image.name or "", request=self.context.get("request"))
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
     def get_renditions(self, image: ProductImage) -> dict[str, str]:

@@ -176,7 +176,8 @@ class _VariantsMixin(serializers.Serializer):
         # Prefetched by the selectors (the public ones only prefetch active items).
         items = product.inventory_items.all()
         context = {**self.context, "product": product}
-        return self.inventory_item_serializer(items, many=True, context=context).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs type the call as a single Serializer.
+        return self.inventory_item_serializer(items, many=True, context=context).data  # type: ignore[return-value]
 
 
 class ProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.ModelSerializer):
@@ -293,7 +294,10 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
     def get_inventory_items(self, product: Product) -> list[dict[str, Any]]:
         # The public selector prefetches at most PRODUCT_MAX_INVENTORY_ITEMS active items into this list.
         context = {**self.context, "product": product}
-        return self.inventory_item_serializer(product.public_inventory_items, many=True, context=context).data
+        # The selector's Prefetch(to_attr=...), not a field of the model's type; many=True makes a ListSerializer,
+        # whose data is a list (the stubs type the call as a single Serializer).
+        items = product.public_inventory_items  # type: ignore[attr-defined]
+        return self.inventory_item_serializer(items, many=True, context=context).data  # type: ignore[return-value]
 
     def to_representation(self, product: Product) -> dict[str, Any]:
         data = super().to_representation(product)

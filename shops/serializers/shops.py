@@ -94,7 +94,8 @@ class PublicShopSerializer(_ShopContactMixin, _ShopImagesMixin, serializers.Mode
         # select_related by the selector: no query per slot.
         slots = (shop.featured_category_1, shop.featured_category_2, shop.featured_category_3)
         featured = {category.id: category for category in slots if category is not None}  # once each, in order
-        return FeaturedCategorySerializer(list(featured.values()), many=True).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs type the call as a single Serializer.
+        return FeaturedCategorySerializer(list(featured.values()), many=True).data  # type: ignore[return-value]
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -129,4 +130,6 @@ class PublicShopWithProductsSerializer(PublicShopSerializer):
 
     @extend_schema_field(PublicShopProductSerializer(many=True))
     def get_products(self, shop: Shop) -> list[dict[str, Any]]:
-        return PublicShopProductSerializer(self.context["products"], many=True, context=self.context).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs type the call as a single Serializer.
+        products = PublicShopProductSerializer(self.context["products"], many=True, context=self.context)
+        return products.data  # type: ignore[return-value]

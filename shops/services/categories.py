@@ -8,9 +8,9 @@ from django.db import transaction
 from api.uniqueness import TakenCheck, save_unique
 from shops.models import Category, Shop
 from shops.services.uniqueness import save_new_with_slug
-from shops.slugs import normalize_given_slug, slug_from
+from shops.slugs import normalize_given_slug, slug_from, slug_max_length
 
-SLUG_MAX = Category._meta.get_field("slug").max_length
+SLUG_MAX = slug_max_length(Category)
 EDITABLE_FIELDS = ("name", "slug", "description")
 
 

@@ -66,7 +66,7 @@ def product_image_renditions_regenerate(*, image_id: int) -> bool:
     image to them; the old ones are deleted once that commits. False when the image no longer exists. Call
     it outside a transaction."""
     image = ProductImage.objects.filter(id=image_id).first()
-    if image is None:  # deleted meanwhile
+    if image is None or not image.image.name:  # deleted meanwhile (a stored image always has a name)
         return False
     with default_storage.open(image.image.name, "rb") as original:
         data = original.read()

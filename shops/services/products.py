@@ -13,10 +13,10 @@ from shops.models import Category, Product, ProductInventoryItem, Shop
 from shops.services.categories import category_get_or_create_by_name
 from shops.services.uniqueness import save_with_generated_slug
 from shops.services.variants import product_variants_sync
-from shops.slugs import normalize_given_slug, slug_from
+from shops.slugs import normalize_given_slug, slug_from, slug_max_length
 from shops.stock import refresh_product_stock
 
-SLUG_MAX = Product._meta.get_field("slug").max_length
+SLUG_MAX = slug_max_length(Product)
 EDITABLE_FIELDS = (
     "name",
     "slug",

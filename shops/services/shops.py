@@ -12,10 +12,10 @@ from images.uploads import image_field_replace, store_uploaded_image
 from shops.currencies import amount_fits_currency
 from shops.models import Category, Product, ProductInventoryItem, Shop
 from shops.services.uniqueness import save_new_with_slug, save_with_generated_slug
-from shops.slugs import normalize_given_slug, slug_from
+from shops.slugs import normalize_given_slug, slug_from, slug_max_length
 from shops.storefront_cache import storefront_changed
 
-SLUG_MAX = Shop._meta.get_field("slug").max_length
+SLUG_MAX = slug_max_length(Shop)
 FEATURED_FIELDS = ("featured_category_1", "featured_category_2", "featured_category_3")
 CONTACT_FIELDS = ("contact_email", "contact_phone", "contact_website", "contact_address")
 EDITABLE_FIELDS = (

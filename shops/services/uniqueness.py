@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from api.uniqueness import CONFLICT, TakenCheck, raise_if_taken, save_unique
+from shops.models import Category, Product, Shop
 from shops.slugs import first_free_slug, normalize_given_slug
 
-ModelT = TypeVar("ModelT", bound=models.Model)
+# The models saved under a slug (each has a `slug` field).
+ModelT = TypeVar("ModelT", Shop, Category, Product)
 SLUG_ATTEMPTS = 5
 
 

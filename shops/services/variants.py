@@ -130,7 +130,9 @@ def _option_apply(option: ProductVariantOption, entry: dict[str, Any], *, positi
     option.position = position
 
 
-def _save_renaming_in_two_steps(model: type, rows: list[Any], fields: list[str]) -> None:
+def _save_renaming_in_two_steps(
+    model: type[ProductVariantType | ProductVariantOption], rows: list[Any], fields: list[str]
+) -> None:
     """Save `rows`. Names are unique (case-insensitively) and that constraint cannot be deferred, so rows
     whose name changes first pass through temporary names (two rows may swap names)."""
     stored = dict(model.objects.filter(id__in=[row.id for row in rows]).values_list("id", "name"))
@@ -198,7 +200,8 @@ def _sync_items(product: Product, payload: list[dict[str, Any]], catalogue: Vari
         if plan.entry.get("id") is not None:
             item = existing[plan.entry["id"]]
         else:
-            item = by_key.pop(plan.key, None) or ProductInventoryItem(product=product)
+            reused = by_key.pop(plan.key, None)
+            item = reused or ProductInventoryItem(product=product)
         is_new = item.id is None
         _item_apply(
             item,

@@ -15,9 +15,10 @@ from shops.models import (
     Shop,
 )
 from shops.stock import refresh_product_stock
+from tests.factories import ModelFactory
 
 
-class ShopFactory(factory.django.DjangoModelFactory):
+class ShopFactory(ModelFactory[Shop]):
     class Meta:
         model = Shop
 
@@ -27,7 +28,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
     currency = "USD"
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
+class CategoryFactory(ModelFactory[Category]):
     class Meta:
         model = Category
 
@@ -36,7 +37,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"category-{n}")
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(ModelFactory[Product]):
     class Meta:
         model = Product
 
@@ -49,7 +50,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     stock_quantity = 5
 
 
-class VariantTypeFactory(factory.django.DjangoModelFactory):
+class VariantTypeFactory(ModelFactory[ProductVariantType]):
     class Meta:
         model = ProductVariantType
 
@@ -58,7 +59,7 @@ class VariantTypeFactory(factory.django.DjangoModelFactory):
     position = 0
 
 
-class VariantOptionFactory(factory.django.DjangoModelFactory):
+class VariantOptionFactory(ModelFactory[ProductVariantOption]):
     class Meta:
         model = ProductVariantOption
 
@@ -68,7 +69,7 @@ class VariantOptionFactory(factory.django.DjangoModelFactory):
     position = 0
 
 
-class InventoryItemFactory(factory.django.DjangoModelFactory):
+class InventoryItemFactory(ModelFactory[ProductInventoryItem]):
     class Meta:
         model = ProductInventoryItem
         skip_postgeneration_save = True

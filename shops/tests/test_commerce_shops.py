@@ -29,7 +29,8 @@ def test_upload_sets_the_shop_image_and_answers_the_shop(
     assert response.status_code == 200
     shop.refresh_from_db()
     name = getattr(shop, attribute).name
-    assert name.startswith("shop_images/") and name.endswith(".png")
+    assert name.startswith("shop_images/")
+    assert name.endswith(".png")
     other = "cover_image_url" if attribute == "profile_image" else "profile_image_url"
     assert response.json() == {
         "shop": {

@@ -34,7 +34,10 @@ class Browser:
         login = APIClient().post("/api/v1/auth/login/", {"identifier": user.username, "password": PASSWORD})
         assert login.status_code == 200
         self.client.cookies["auth_token"] = login.json()["token"]
-        self.headers = {"HTTP_ORIGIN": origin or settings.FRONTEND_URL, "HTTP_SEC_FETCH_SITE": "same-site"}
+        self.headers: dict[str, Any] = {
+            "HTTP_ORIGIN": origin or settings.FRONTEND_URL,
+            "HTTP_SEC_FETCH_SITE": "same-site",
+        }
 
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(f"/api/v1/{path}", params, **self.headers)
@@ -271,8 +274,10 @@ def test_defect_12_storefront_hides_inactive_unavailable_products_skus_and_exact
     for slug in ("draft", "future", "past"):
         assert api_client.get(f"/api/v1/shops/slug/{shop.slug}/products/{slug}/").status_code == 404
     text = str(listed) + str(detail)
-    assert "SECRET" not in text and "HIDDEN" not in text
-    assert "sku" not in detail and "status" not in detail
+    assert "SECRET" not in text
+    assert "HIDDEN" not in text
+    assert "sku" not in detail
+    assert "status" not in detail
     # Not the exact 3: the capped value that says only "buyable" (HIDDEN_STOCK_QUANTITY).
     assert (detail["stock_quantity"], detail["inventory_items"][0]["stock_quantity"]) == (99, 99)
     assert [set(item) for item in detail["inventory_items"]] == [

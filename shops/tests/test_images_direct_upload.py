@@ -384,7 +384,7 @@ def test_without_a_bucket_the_flow_goes_through_this_server(
     assert stored_files(local_storage) == {row.image.name, rendition}
     assert completed.json()["url"] == f"http://testserver/media/uploads/{row.image.name}"
     assert completed.json()["renditions"] == {"160": f"http://testserver/media/uploads/{rendition}"}
-    assert (local_storage / row.image.name).read_bytes() == data
+    assert (local_storage / (row.image.name or "")).read_bytes() == data
     assert PendingDeletion.objects.count() == 0
 
 

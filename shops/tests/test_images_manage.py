@@ -231,13 +231,13 @@ def test_delete_rolled_back_keeps_row_and_object(
     before = positions(product)
     keys = keys_of(bucket, *images)
 
-    with (
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
-    ):
-        product_image_delete(image=images[0])
-        raise RuntimeError("rolled back")
+    def delete_then_roll_back() -> None:
+        with transaction.atomic():
+            product_image_delete(image=images[0])
+            raise RuntimeError("rolled back")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        delete_then_roll_back()
 
     assert callbacks == []
     assert positions(product) == before

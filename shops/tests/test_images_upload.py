@@ -562,7 +562,7 @@ def test_upload_to_a_custom_domain_storage_gives_urls_on_that_domain(
 
     with mock.patch.object(image_storage, "default_storage", cdn):
         image = product_image_upload(product=product, file=file)
-        url = image_storage.object_url(image.image.name)
+        url = image_storage.object_url(image.image.name or "")
 
     assert url == f"https://cdn.example.com/assets/{bucket.root}/{image.image.name}"
     assert bucket.keys() == object_keys(bucket, image)

@@ -2,6 +2,7 @@
 
 No test here may touch the database (pytest-django refuses any query without the `db` fixture)."""
 
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +37,7 @@ def catalogue() -> VariantCatalogue:
     return VariantCatalogue(types=[size, colour], options=options)
 
 
-def plan(payload: list[dict[str, Any]], *, existing_ids: set[int] = frozenset(), currency: str = "USD") -> Any:
+def plan(payload: list[dict[str, Any]], *, existing_ids: AbstractSet[int] = frozenset(), currency: str = "USD") -> Any:
     return inventory_items_plan(
         payload=payload, catalogue=catalogue(), existing_ids=set(existing_ids), product_sku="MUG", currency=currency
     )
@@ -232,7 +233,7 @@ def test_option_entries_and_label_follow_the_type_order() -> None:
 def test_a_combination_without_items_needs_one_live_option_of_each_type_of_its_product() -> None:
     by_id = {option.id: option for options in catalogue().options.values() for option in options}
 
-    def resolve(key: str, product_id: int = 7, type_ids: set[int] = frozenset({1, 2})) -> list[int] | None:
+    def resolve(key: str, product_id: int = 7, type_ids: AbstractSet[int] = frozenset({1, 2})) -> list[int] | None:
         found = combination_options(key=key, product_id=product_id, options=by_id, type_ids=set(type_ids))
         return None if found is None else [option.id for option in found]
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db.models import Model
 
 from shops.models import (
     Product,
@@ -32,12 +33,16 @@ def variant_rows() -> dict[str, list[dict[str, Any]]]:
     """Every row of the product, variant and inventory tables (and the item-option links), in id order."""
     through = ProductInventoryItem.options.through
     return {
-        "products": list(Product.objects.order_by("id").values()),
-        "types": list(ProductVariantType.objects.order_by("id").values()),
-        "options": list(ProductVariantOption.objects.order_by("id").values()),
-        "items": list(ProductInventoryItem.objects.order_by("id").values()),
-        "links": list(through.objects.order_by("id").values("productinventoryitem_id", "productvariantoption_id")),
+        "products": rows_of(Product),
+        "types": rows_of(ProductVariantType),
+        "options": rows_of(ProductVariantOption),
+        "items": rows_of(ProductInventoryItem),
+        "links": rows_of(through, "productinventoryitem_id", "productvariantoption_id"),
     }
+
+
+def rows_of(model: type[Model], *fields: str) -> list[dict[str, Any]]:
+    return list(model._default_manager.order_by("id").values(*fields))
 
 
 SIZE_AND_COLOR = [
