@@ -8,6 +8,7 @@ admitted. A request refused by any of its windows takes no slot in any of them (
 hammering a full window does not fill the next window, nor another key's), and the wait it is told is
 what is left of the window that refused it (Retry-After)."""
 
+import functools
 import hashlib
 import random
 import re
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -94,25 +96,35 @@ return 0
 
 
 class RedisCounters:
-    """Counters in the Redis of a Django RedisCache (its key prefix and version apply)."""
+    """Counters in the Redis of a Django RedisCache, keyed as that cache keys (its prefix and version apply).
+    The counters need EVAL (one atomic script per hit) and Django's RedisCache has no public handle on its
+    client, so they talk to its write server (the first location) through a redis-py client of their own."""
 
-    def __init__(self, redis_cache: Any) -> None:
+    def __init__(self, redis_cache: Any, location: str | list[str]) -> None:
         self.cache = redis_cache
-
-    def _client(self, key: str) -> Any:
-        # Django's RedisCache has no public handle on its redis client, and the counters need EVAL (one atomic
-        # script per hit); `_cache` is its client wrapper, whose get_client picks the write server for `key`.
-        return self.cache._cache.get_client(key, write=True)  # noqa: SLF001
+        self.client = _redis_client(_write_server(location))
 
     def hit(self, key: str, seconds: int) -> tuple[int, float]:
         key = self.cache.make_key(key)
-        count, left_ms = self._client(key).eval(REDIS_HIT, 1, key, seconds * 1000)
+        count, left_ms = self.client.eval(REDIS_HIT, 1, key, seconds * 1000)
         return int(count), int(left_ms) / 1000
 
     def give_back(self, *keys: str) -> None:
         if keys:
             made = [self.cache.make_key(key) for key in keys]
-            self._client(made[0]).eval(REDIS_GIVE_BACK, len(made), *made)
+            self.client.eval(REDIS_GIVE_BACK, len(made), *made)
+
+
+def _write_server(location: str | list[str]) -> str:
+    """The server Django's RedisCache writes to: the first of its locations (a list or comma-separated)."""
+    servers = location if isinstance(location, list | tuple) else location.split(",")
+    return servers[0].strip()
+
+
+@functools.cache
+def _redis_client(url: str) -> redis.Redis:
+    """One client (and connection pool) per server and process; redis-py's pool reconnects after a fork."""
+    return redis.Redis.from_url(url)
 
 
 class DatabaseCounters:
@@ -180,7 +192,7 @@ def counters() -> Counters:
     """Redis when the default cache is Redis (REDIS_URL), PostgreSQL otherwise (the database cache in
     production, the local-memory cache of the tests)."""
     if settings.CACHES["default"]["BACKEND"].endswith(".RedisCache"):
-        return RedisCounters(cache)
+        return RedisCounters(cache, settings.CACHES["default"]["LOCATION"])
     return DatabaseCounters()
 
 

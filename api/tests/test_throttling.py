@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -43,8 +44,8 @@ def redis_counters() -> Iterator[RedisCounters]:
     # A prefix of its own: the test shares the machine's Redis and deletes only its keys.
     prefix = f"test-throttle-{secrets.token_hex(6)}"
     redis_cache = RedisCache(location, {"KEY_PREFIX": prefix})
-    yield RedisCounters(redis_cache)
-    client = redis_cache._cache.get_client(write=True)
+    yield RedisCounters(redis_cache, location)
+    client = redis.Redis.from_url(location)
     keys = list(client.scan_iter(f"{prefix}:*"))
     if keys:
         client.delete(*keys)
@@ -121,7 +122,7 @@ def test_redis_window_expires_and_reopens(redis_counters: RedisCounters) -> None
     assert wait is not None
     assert 0 < wait <= 1
 
-    redis_counters.cache._cache.get_client(write=True).pexpire(redis_counters.cache.make_key(window.key), 1)
+    redis_counters.client.pexpire(redis_counters.cache.make_key(window.key), 1)
     threading.Event().wait(0.05)
 
     assert take([window], store=redis_counters) is None
