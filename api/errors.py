@@ -25,3 +25,16 @@ class RefusedWithFields(ValidationError):
     def __init__(self, message: str, *, code: str, fields: dict[str, Any]) -> None:
         super().__init__(message, code=code)
         self.fields = fields
+
+
+class TryAgainLater(Exception):
+    """A service refuses for now (a cap that frees up with time): a 429 with `Retry-After: wait_seconds`."""
+
+    def __init__(self, detail: str, *, wait_seconds: float) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.wait_seconds = wait_seconds
+
+
+class DependencyUnavailable(Exception):
+    """A service this request needs (object storage read back, say) did not answer: a 503, retry later."""

@@ -2,6 +2,7 @@
 being unreachable is a 503, inside DRF's views and out."""
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from api.drf import django_request
-from api.errors import INVALID_TOKEN_FLAG, RefusedWithFields
+from api.errors import INVALID_TOKEN_FLAG, DependencyUnavailable, RefusedWithFields, TryAgainLater
 from api.renderers import json_response
 from images.storage import StorageUnavailable
 
@@ -66,24 +67,28 @@ def _as_drf_validation_error(error: DjangoValidationError) -> exceptions.Validat
     return exceptions.ValidationError({"detail": " ".join(error.messages)})
 
 
+# The plain exceptions of the layers below, each answered as its DRF exception (the first that matches).
+PLAIN_ANSWERS: tuple[tuple[type[Exception] | tuple[type[Exception], ...], Callable[[Any], Exception]], ...] = (
+    (DjangoValidationError, _as_drf_validation_error),
+    (DjangoPermissionDenied, lambda error: exceptions.PermissionDenied(str(error) or None)),
+    (DATABASE_DOWN_ERRORS, lambda error: DatabaseUnavailable()),
+    (StorageUnavailable, lambda error: ImageStorageUnavailable()),
+    (DependencyUnavailable, lambda error: ServiceUnavailable()),
+    (TryAgainLater, lambda error: exceptions.Throttled(wait=error.wait_seconds, detail=error.detail)),
+    # DRF reads JSON and form bodies through request.body, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE.
+    (RequestDataTooBig, lambda error: RequestBodyTooLarge()),
+    (Http404, lambda error: exceptions.NotFound()),
+)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Invalid input: `{field: [messages]}` (DRF's shape) or `{"detail": "..."}`; other errors `{"detail": ...}`."""
     if isinstance(exc, RefusedWithFields):
         set_rollback()  # as DRF's handler does for the errors it answers
         return Response({"detail": exc.message, **exc.fields}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, DjangoValidationError):
-        exc = _as_drf_validation_error(exc)
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc) or None)
-    elif isinstance(exc, DATABASE_DOWN_ERRORS):
-        exc = DatabaseUnavailable()
-    elif isinstance(exc, StorageUnavailable):
-        exc = ImageStorageUnavailable()
-    elif isinstance(exc, RequestDataTooBig):
-        # DRF reads JSON and form bodies through request.body, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE.
-        exc = RequestBodyTooLarge()
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+    answer = next((answer for kind, answer in PLAIN_ANSWERS if isinstance(exc, kind)), None)
+    if answer is not None:
+        exc = answer(exc)
     elif isinstance(exc, exceptions.NotAuthenticated):
         request = context.get("request")
         if request is not None and getattr(django_request(request), INVALID_TOKEN_FLAG, False):

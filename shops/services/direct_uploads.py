@@ -18,10 +18,9 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import Throttled
 
 from accounts.models import User
-from api.exceptions import ServiceUnavailable
+from api.errors import DependencyUnavailable, TryAgainLater
 from images.backends import upload_storage
 from images.storage import STORAGE_ERRORS, StorageUnavailable, discard_objects, journal_objects
 from images.uploads import store_image_file, temporary_file
@@ -88,8 +87,8 @@ def _check_outstanding(*, user: User, product: Product, lock: bool) -> None:
     ):
         expiries = list(queryset.order_by("expires_at").values_list("expires_at", flat=True)[:limit])
         if len(expiries) >= limit:
-            raise Throttled(
-                wait=max(1.0, (expiries[0] - now).total_seconds()),  # DRF rounds it up
+            raise TryAgainLater(
+                wait_seconds=max(1.0, (expiries[0] - now).total_seconds()),  # DRF rounds it up
                 detail=f"At most {limit} direct uploads may be waiting to complete {what}: complete one, "
                 "or wait until one expires.",
             )
@@ -157,7 +156,7 @@ def _download(upload: DirectUpload, local: IO[bytes]) -> None:
         upload_storage(default_storage).download_to(upload.key, local)
         local.flush()
     except STORAGE_ERRORS as error:
-        raise ServiceUnavailable() from error
+        raise DependencyUnavailable() from error
 
 
 def direct_uploads_purge_expired(*, now: datetime | None = None) -> int:

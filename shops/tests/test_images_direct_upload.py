@@ -19,8 +19,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.exceptions import Throttled
 
+from api.errors import TryAgainLater
 from images.models import PendingDeletion
 from images.tests.samples import image_bytes
 from shops.models import DirectUpload, Product, ProductImage
@@ -514,7 +514,7 @@ def test_concurrent_upload_urls_never_exceed_the_cap(user: Any, product: Product
             barrier.wait()
             direct_upload_start(user=user, product=product, content_type="image/png")
             outcomes.append("reserved")
-        except Throttled:
+        except TryAgainLater:
             outcomes.append("throttled")
         finally:
             connection.close()
