@@ -71,18 +71,13 @@ def image_json(image: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
     }
 
 
-def grid_card(product: Product, url_for: UrlFor, *, with_images: bool = False) -> dict[str, Any]:
-    """A product in the storefront grid (PublicProductListItemSerializer; with `images`, the shop page's
-    PublicShopProductSerializer). `product` carries `shop`, `category`, `has_variants` and `primary_image`
-    (a dict or None), as `selectors.product_page_public` and `product_list_public_for_shop_page` give it."""
+def _product_fields(product: Product, *, description: str) -> dict[str, Any]:
+    """The fields a grid card and a product page share, in the serializers' order (`description` is the long
+    description as that view shows it: cut in a grid, whole on the product page)."""
     currency = product.shop.currency
     category = product.category
-    description = grid_text(product.long_description)
     compare_at = product.compare_at_price
-    # An attribute the selector's Prefetch(to_attr=...) and annotations: not a field of the model's type.
-    image = product.primary_image  # type: ignore[attr-defined]
-    image_data = image_json(image, url_for) if image is not None else None
-    card = {
+    return {
         "id": product.id,
         "name": product.name,
         "slug": product.slug,
@@ -102,6 +97,18 @@ def grid_card(product: Product, url_for: UrlFor, *, with_images: bool = False) -
         "stock_quantity": storefront_stock_quantity(product, None),
         "available_from": _date(product.available_from),
         "available_to": _date(product.available_to),
+    }
+
+
+def grid_card(product: Product, url_for: UrlFor, *, with_images: bool = False) -> dict[str, Any]:
+    """A product in the storefront grid (PublicProductListItemSerializer; with `images`, the shop page's
+    PublicShopProductSerializer). `product` carries `shop`, `category`, `has_variants` and `primary_image`
+    (a dict or None), as `selectors.product_page_public` and `product_list_public_for_shop_page` give it."""
+    # An attribute the selector's Prefetch(to_attr=...) and annotations: not a field of the model's type.
+    image = product.primary_image  # type: ignore[attr-defined]
+    image_data = image_json(image, url_for) if image is not None else None
+    card = {
+        **_product_fields(product, description=grid_text(product.long_description)),
         "created_at": _datetime(product.created_at),
         "updated_at": _datetime(product.updated_at),
         # An attribute annotated by the selector: not a field of the model's type.
@@ -171,28 +178,8 @@ def _item_json(product: Product, item: dict[str, Any], currency: str) -> dict[st
 def product_page_json(product: Product, url_for: UrlFor) -> dict[str, Any]:
     """A product page (PublicProductSerializer) from `selectors.product_get_public_page`."""
     currency = product.shop.currency
-    category = product.category
-    compare_at = product.compare_at_price
     return {
-        "id": product.id,
-        "name": product.name,
-        "slug": product.slug,
-        "category": category.name if category is not None else None,
-        "category_id": product.category_id,
-        "category_slug": category.slug if category is not None else None,
-        "short_description": product.short_description,
-        "long_description": product.long_description,
-        "description": product.long_description,
-        "price": _money(product.price, currency),
-        "compare_at_price": _money(compare_at, currency),
-        "base_price": _money(compare_at or product.price, currency),
-        "discounted_price": _money(product.price, currency) if compare_at is not None else None,
-        "currency": currency,
-        "stock_status": effective_stock_status(product),
-        "in_stock": available_quantity(product, None) != 0,
-        "stock_quantity": storefront_stock_quantity(product, None),
-        "available_from": _date(product.available_from),
-        "available_to": _date(product.available_to),
+        **_product_fields(product, description=product.long_description),
         # An attribute the selector's Prefetch(to_attr=...): not a field of the model's type.
         "images": [image_json(image, url_for) for image in product.image_rows],  # type: ignore[attr-defined]
         "variant_types": [
