@@ -99,11 +99,16 @@ def test_smtp_down_fails_the_attempt_records_why_and_a_later_attempt_delivers() 
     finally:
         server.start()
     mail.refresh_from_db()
-    assert (mail.state, mail.attempts) == (MailState.QUEUED, 1)
+    # One attempt, or more when a slow machine reached the retry (2 s later) before the worker went idle.
+    failed_attempts = mail.attempts
+    assert mail.state == MailState.QUEUED
+    assert failed_attempts >= 1
     assert "Connection refused" in mail.last_error or "ConnectionRefused" in mail.last_error
-    [failure] = JobFailure.objects.all()
-    assert (failure.task_name, failure.attempt) == ("mail.deliver", 1)
-    assert "ConnectionRefusedError" in failure.error
+    failures = list(JobFailure.objects.order_by("attempt"))
+    assert [(failure.task_name, failure.attempt) for failure in failures] == [
+        ("mail.deliver", attempt) for attempt in range(1, failed_attempts + 1)
+    ]
+    assert all("ConnectionRefusedError" in failure.error for failure in failures)
 
     # The retry is scheduled 2 s later (jobs.retry.DELIVERY_RETRY); run it now.
     from procrastinate.contrib.django.models import ProcrastinateJob
@@ -113,7 +118,7 @@ def test_smtp_down_fails_the_attempt_records_why_and_a_later_attempt_delivers() 
         cursor.execute("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE task_name = 'mail.deliver'")
     run_worker_until_idle()
     mail.refresh_from_db()
-    assert (mail.state, mail.attempts) == (MailState.SENT, 2)
+    assert (mail.state, mail.attempts) == (MailState.SENT, failed_attempts + 1)
     assert [m.message_id for m in inbox().messages()] == [mail.message_id]
 
 
