@@ -412,3 +412,44 @@ def test_following_links_is_throttled_per_client(bob: User, throttle_rates: Any,
     assert answers == [400, 400]
     assert (refused.status_code, refused.json()) == (429, throttled(3600))
     assert elsewhere.status_code == 200
+
+
+# Configuration
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reset?token={token}",
+        "reset?uid={uid}&token={token}",
+        "/r?uid={uid}&token={token}&x={other}",
+        "/r/{uid/{token}",
+    ],
+    ids=["no-uid", "relative", "unknown-placeholder", "unmatched-brace"],
+)
+def test_a_reset_path_without_its_placeholders_fails_the_system_check(settings: Any, path: str) -> None:
+    from accounts.checks import link_paths_have_their_placeholders
+
+    settings.FRONTEND_PASSWORD_RESET_PATH = path
+
+    [error] = link_paths_have_their_placeholders(None)
+
+    assert error.id == "accounts.E001"
+    assert error.msg.startswith(
+        f"FRONTEND_PASSWORD_RESET_PATH is {path!r}: it must start with '/' and hold {{token}}, {{uid}}"
+    )
+
+
+def test_the_default_link_paths_pass_the_system_check() -> None:
+    from accounts.checks import link_paths_have_their_placeholders
+
+    assert link_paths_have_their_placeholders(None) == []
+
+
+def test_the_reset_path_comes_from_the_setting(bob: User, link_clock: Any, settings: Any) -> None:
+    settings.FRONTEND_PASSWORD_RESET_PATH = "/account/reset#{uid}/{token}"
+    request_reset("bob@example.com")
+
+    [received] = delivered()
+    uid, token = link_in(received).removeprefix("http://localhost:3000/account/reset#").split("/")
+    assert confirm({"uid": uid, "token": token}).status_code == 200
