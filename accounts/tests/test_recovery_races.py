@@ -51,12 +51,10 @@ def test_a_reset_link_followed_eight_times_at_once_sets_one_password() -> None:
     uid, token = links.uid_encode(bob), links.password_reset_tokens.make_token(bob)
     passwords = [f"racing-Strong-passw0rd-{n}" for n in range(CALLERS)]
 
-    results = race(
-        [
-            lambda password=password: user_password_reset(uid=uid, token=token, new_password=password)
-            for password in passwords
-        ]
-    )
+    def follow(password: str) -> Callable[[], int]:
+        return lambda: user_password_reset(uid=uid, token=token, new_password=password)
+
+    results = race([follow(password) for password in passwords])
 
     winners = [n for n, result in enumerate(results) if isinstance(result, int)]
     assert len(winners) == 1
