@@ -6,6 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        # Imported for their side effects: the OpenAPI authentication extensions, and deleting stored
-        # profile images with their users.
-        from accounts import receivers, schema  # noqa: F401
+        # Imported for their side effects: the OpenAPI authentication extensions, deleting stored profile
+        # images with their users, and the check of the mailed links' frontend paths.
+        from accounts import checks, receivers, schema  # noqa: F401

@@ -1,4 +1,5 @@
-"""Users: unique username and email (case-insensitive, enforced by the database) and a plan."""
+"""Users: unique username and email (case-insensitive, enforced by the database), whether the email is
+confirmed and the address waiting to replace it, and a plan."""
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -35,6 +36,10 @@ class User(AbstractUser):
         error_messages={"unique": "A user with that username already exists."},
     )
     email = models.EmailField("email address", max_length=254)
+    # Set when a link mailed to `email` was followed (verification or password reset); None: not confirmed.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # A new address asked for through PATCH auth/me/: it replaces `email` only once confirmed from its inbox.
+    pending_email = models.EmailField(max_length=254, blank=True, default="")
     account_type = models.CharField(max_length=20, choices=Plan.choices, default=Plan.FREE)
     # A stored object name, set only by the profile image upload (never a client's URL).
     profile_image = models.FileField(max_length=255, blank=True, default="")

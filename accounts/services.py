@@ -1,4 +1,5 @@
-"""Account writes: registration, profile changes, passwords, and the tokens that log a user in."""
+"""Account writes: registration, profile changes, passwords, the tokens that log a user in, and account
+recovery and verification (password reset, email confirmation), with the mails they send."""
 
 from datetime import datetime
 from typing import IO
@@ -8,15 +9,22 @@ from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from knox.models import AuthToken
 
+from accounts import links, mails
 from accounts.models import User
+from accounts.selectors import user_login_lookup
 from api.uniqueness import TakenCheck, raise_if_taken, save_or_raise_taken
 from images.uploads import image_field_replace, store_uploaded_image
+from mail.models import OutboundMail
 
 PROFILE_IMAGE_FOLDER = "profile_images"
 
 INVALID_CREDENTIALS = "Invalid credentials."
+INVALID_RESET_LINK = "The password reset link is invalid or has expired."
+INVALID_EMAIL_LINK = "The confirmation link is invalid or has expired."
+ALREADY_CONFIRMED = "The email address is already confirmed."
 
 
 def _taken_checks(*, username: str | None, email: str | None, exclude_id: int | None = None) -> list[TakenCheck]:
@@ -57,6 +65,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     user.set_password(password)
     user.full_clean(exclude=["password"], validate_constraints=False)
     _save_unique(user)
+    mails.email_verify_mail(user=user, email=user.email, change=False)
     return user
 
 
@@ -93,16 +102,28 @@ PROFILE_FIELDS = ("username", "email", "first_name", "last_name")
 
 @transaction.atomic
 def user_update(*, user: User, data: dict[str, str]) -> User:
-    """Change profile fields; only the names in PROFILE_FIELDS are taken, the rest of `data` is ignored."""
-    changes = {field: value for field, value in data.items() if field in PROFILE_FIELDS}
+    """Change profile fields; only the names in PROFILE_FIELDS are taken, the rest of `data` is ignored.
+    A new email address is not set: it waits in `pending_email` until a link mailed to it is followed
+    (`user_email_confirm`), and the current address is told. The same address in another case is set at once
+    (addresses are unique and compared case-insensitively), and the current address withdraws a pending one."""
+    changes: dict[str, str] = {field: value for field, value in data.items() if field in PROFILE_FIELDS}
+    new_email = None
     if "email" in changes:
-        changes["email"] = User.objects.normalize_email(changes["email"])
-    _raise_if_taken(username=changes.get("username"), email=changes.get("email"), exclude_id=user.id)
+        email = User.objects.normalize_email(changes["email"])
+        if email.lower() == user.email.lower():
+            changes |= {"email": email, "pending_email": ""}
+        else:
+            new_email = changes["pending_email"] = email
+            del changes["email"]
+    _raise_if_taken(username=changes.get("username"), email=new_email, exclude_id=user.id)
     for field, value in changes.items():
         setattr(user, field, value)
     user.full_clean(exclude=["password"], validate_constraints=False)
     if changes:
         _save_unique(user, update_fields=list(changes))
+    if new_email is not None:
+        mails.email_verify_mail(user=user, email=new_email, change=True)
+        mails.email_change_requested_mail(user=user, new_email=new_email)
     return user
 
 
@@ -116,7 +137,88 @@ def user_change_password(
     _validate_password(password=new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    mails.password_changed_mail(user=user, by_reset=False)
     return auth_tokens_revoke_all(user=user, keep=current_token)
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Queue the job that mails a reset link if an active account uses `email` (`password_reset_mail_send`).
+    The request does the same work whether or not one does (one job row; the lookup happens in the job), so
+    neither its answer nor the time it takes tells whether the address has an account."""
+    from accounts.tasks import password_reset_mail  # the tasks module imports this one
+
+    password_reset_mail.defer(email=email)
+
+
+@transaction.atomic
+def password_reset_mail_send(*, email: str, reference: str) -> bool:
+    """Mail a reset link to the account a login with `email` reaches (the same lookup, the same single
+    account), at the address stored on it, if it is active. `reference` names the job: run twice, it mails
+    once. True when a mail was queued."""
+    if OutboundMail.objects.filter(reference=reference).exists():
+        return False
+    user = user_login_lookup(identifier=email).order_by("id").first()
+    if user is None or not user.is_active:
+        return False
+    mails.password_reset_mail(user=user, reference=reference)
+    return True
+
+
+@transaction.atomic
+def user_password_reset(*, uid: str, token: str, new_password: str) -> int:
+    """Set the password of the user a valid reset link names, log out every session (all tokens; Django
+    sessions end by themselves, their hash of the password no longer matching) and withdraw any pending email
+    change; the address the link reached counts as confirmed. The row is locked, so a link works once even
+    when followed twice at the same moment. Returns how many tokens were revoked."""
+    user_id = links.uid_decode(uid)
+    user = User.objects.select_for_update().filter(id=user_id, is_active=True).first() if user_id else None
+    if user is None or not links.password_reset_tokens.check_token(user, token):
+        raise ValidationError({"token": INVALID_RESET_LINK})
+    _validate_password(password=new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.email_verified_at = user.email_verified_at or timezone.now()
+    user.pending_email = ""
+    user.save(update_fields=["password", "email_verified_at", "pending_email"])
+    mails.password_changed_mail(user=user, by_reset=True)
+    return auth_tokens_revoke_all(user=user)
+
+
+@transaction.atomic
+def user_email_confirm(*, token: str) -> User:
+    """Follow a confirmation link: the pending address it names becomes the account's (the previous address
+    is told), or the account's own address it names is marked confirmed. A link works once, and only for the
+    address pending now (asking for another address voids the links of the previous one)."""
+    read = links.email_verify_token_read(token)
+    user = User.objects.select_for_update().filter(id=read[0], is_active=True).first() if read else None
+    if read is None or user is None:
+        raise ValidationError({"token": INVALID_EMAIL_LINK})
+    email = read[1]
+    if user.pending_email and email == user.pending_email:
+        old_email = user.email
+        _raise_if_taken(username=None, email=email, exclude_id=user.id)
+        user.email, user.pending_email, user.email_verified_at = email, "", timezone.now()
+        _save_unique(user, update_fields=["email", "pending_email", "email_verified_at"])
+        mails.email_changed_mail(user=user, old_email=old_email)
+    elif email == user.email and user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    else:
+        raise ValidationError({"token": INVALID_EMAIL_LINK})
+    return user
+
+
+@transaction.atomic
+def email_verify_resend(*, user: User) -> str:
+    """Mail the confirmation link again: for the pending address if there is one, else for the account's own
+    address if it is not confirmed. Returns the address mailed."""
+    if user.pending_email:
+        mails.email_verify_mail(user=user, email=user.pending_email, change=True)
+        return user.pending_email
+    if user.email_verified_at is None:
+        mails.email_verify_mail(user=user, email=user.email, change=False)
+        return user.email
+    raise ValidationError(ALREADY_CONFIRMED, code="already_confirmed")
 
 
 def user_profile_image_set(*, user: User, file: IO[bytes], field: str = "file") -> User:

@@ -1,4 +1,4 @@
-"""Login, registration and password-change throttles (429 + Retry-After), on atomic windows
+"""Login, registration, password-change and account-recovery throttles (429 + Retry-After), on atomic windows
 (`api.throttling`).
 
 Login, as OWASP's authentication cheat sheet describes, without letting anyone lock an owner out: every
@@ -93,3 +93,31 @@ class NameProbeThrottle(RegisterThrottle):
         if request.method not in ("PATCH", "PUT") or not {"username", "email"} & set(data.keys()):
             return True
         return super().allow_request(request, view)
+
+
+class PasswordResetThrottle(WindowThrottle):
+    """Reset requests per client (THROTTLE_PASSWORD_RESET_CLIENT) and per address from every client together
+    (THROTTLE_PASSWORD_RESET_ADDRESS, which bounds the mail one inbox receives). The address is counted as
+    the login counts it (`login_account_key`: every spelling that reaches one account shares a window, and an
+    address that reaches none is counted under its folded text with the same limits), so the throttle answers
+    alike whether or not the address has an account."""
+
+    def windows(self, request: Request, view: Any) -> list[Window]:
+        windows = [window("password_reset_client", client_ident(request))]
+        address = _identifier_text(request.data.get("email") if hasattr(request.data, "get") else None)
+        if address is not None:
+            windows.append(window("password_reset_address", login_account_key(identifier=address)))
+        return windows
+
+
+class AccountLinkThrottle(WindowThrottle):
+    """Mailed links followed (reset confirm, email confirm) per client address (THROTTLE_ACCOUNT_LINK)."""
+
+    scope = "account_link"
+
+
+class EmailVerifyResendThrottle(WindowThrottle):
+    """Confirmation mails asked for again, per user (THROTTLE_EMAIL_VERIFY_RESEND); runs after authentication."""
+
+    def windows(self, request: Request, view: Any) -> list[Window]:
+        return [window("email_verify_resend", str(request.user.pk))]

@@ -16,6 +16,10 @@ LOGOUT_URL = "/api/v1/auth/logout/"
 LOGOUT_ALL_URL = "/api/v1/auth/logout-all/"
 PASSWORD_CHANGE_URL = "/api/v1/auth/password/change/"
 CSRF_URL = "/api/v1/auth/csrf/"
+PASSWORD_RESET_URL = "/api/v1/auth/password/reset/"
+PASSWORD_RESET_CONFIRM_URL = "/api/v1/auth/password/reset/confirm/"
+EMAIL_VERIFY_URL = "/api/v1/auth/email/verify/"
+EMAIL_VERIFY_RESEND_URL = "/api/v1/auth/email/verify/resend/"
 
 INVALID_CREDENTIALS = {"detail": "Invalid credentials."}
 INVALID_TOKEN = {"detail": "Invalid or expired token."}
@@ -38,6 +42,8 @@ def user_body(user: User) -> dict[str, Any]:
         "profile_image_url": None,
         "account_type": user.account_type,
         "date_joined": datetime_text(user.date_joined),
+        "email_verified": user.email_verified_at is not None,
+        "pending_email": user.pending_email or None,
     }
 
 

@@ -44,6 +44,8 @@ def test_register_creates_the_user_and_answers_with_it_and_a_token(
             "profile_image_url": None,
             "account_type": "free",
             "date_joined": datetime_text(user.date_joined),
+            "email_verified": False,
+            "pending_email": None,
         },
         "token": response.json()["token"],
         "expiry": datetime_text(frozen_now + settings.AUTH_TOKEN_TTL),

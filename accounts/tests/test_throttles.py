@@ -41,6 +41,10 @@ def test_throttle_rates_are_the_documented_defaults() -> None:
         "register": "10/hour",
         "password_change_client": "20/hour",
         "password_change_user": "5/hour",
+        "password_reset_client": "10/hour",
+        "password_reset_address": "5/hour",
+        "account_link": "30/hour",
+        "email_verify_resend": "3/hour",
         "cart": "120/min",
         "checkout": "10/min",
     }

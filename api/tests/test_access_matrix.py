@@ -33,6 +33,10 @@ CART_WRITES = {
 PUBLIC_WRITES = {
     ("POST", "/api/v1/auth/register/"),
     ("POST", "/api/v1/auth/login/"),
+    # Account recovery: the mailed link (or the address) is the credential.
+    ("POST", "/api/v1/auth/password/reset/"),
+    ("POST", "/api/v1/auth/password/reset/confirm/"),
+    ("POST", "/api/v1/auth/email/verify/"),
     ("POST", "/api/v1/shops/uploads/{token}/"),
     *CART_WRITES,
 }

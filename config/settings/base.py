@@ -163,6 +163,14 @@ AUTH_COOKIE = env.str("AUTH_COOKIE", default="auth_token")
 AUTH_COOKIE_SAMESITE = env.str("AUTH_COOKIE_SAMESITE", default="Lax")
 AUTH_COOKIE_DOMAIN = env.str("AUTH_COOKIE_DOMAIN", default="") or None  # None: this host only
 AUTH_TOKEN_TTL = timedelta(hours=env.int("AUTH_TOKEN_TTL_HOURS", default=24 * 30))
+# Account links mailed to users (accounts/links.py): how long each is valid, and where on the frontend it
+# lands ({uid} and {token} are filled in; a "#" instead of "?" keeps them out of Referer headers and logs).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT_SECONDS", default=3 * 24 * 3600)
+FRONTEND_PASSWORD_RESET_PATH = env.str(
+    "FRONTEND_PASSWORD_RESET_PATH", default="/reset-password?uid={uid}&token={token}"
+)
+FRONTEND_EMAIL_VERIFY_PATH = env.str("FRONTEND_EMAIL_VERIFY_PATH", default="/verify-email?token={token}")
 REST_KNOX = {
     "TOKEN_TTL": AUTH_TOKEN_TTL,
     "AUTH_HEADER_PREFIX": "Token",
@@ -194,6 +202,12 @@ REST_FRAMEWORK = {
         "register": env.str("THROTTLE_REGISTER", default="10/hour"),
         "password_change_client": env.str("THROTTLE_PASSWORD_CHANGE_CLIENT", default="20/hour"),
         "password_change_user": env.str("THROTTLE_PASSWORD_CHANGE_USER", default="5/hour"),
+        # Account recovery and verification (accounts/throttles.py): reset requests per client and per address
+        # (any spelling that reaches one account), links followed per client, confirmation mails per user.
+        "password_reset_client": env.str("THROTTLE_PASSWORD_RESET_CLIENT", default="10/hour"),
+        "password_reset_address": env.str("THROTTLE_PASSWORD_RESET_ADDRESS", default="5/hour"),
+        "account_link": env.str("THROTTLE_ACCOUNT_LINK", default="30/hour"),
+        "email_verify_resend": env.str("THROTTLE_EMAIL_VERIFY_RESEND", default="3/hour"),
         "cart": env.str("THROTTLE_CART", default="120/min"),
         "checkout": env.str("THROTTLE_CHECKOUT", default="10/min"),
     },
