@@ -7,6 +7,7 @@ import boto3
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.tests.clients import client_for
@@ -38,6 +39,25 @@ def _real_smtp(settings: Any) -> None:
     """Django's test setup swaps in the in-memory mail backend; ours deliver to the run's real SMTP server
     (devservices/smtp.py, read with mail/tests/inbox.py)."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def _uses_transactional_database(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    by_marker = marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    return by_marker or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+
+
+@pytest.fixture(autouse=True)
+def _empty_job_queue(request: pytest.FixtureRequest, django_db_blocker: Any) -> Any:
+    """procrastinate's tables are not Django-managed, so the flush after a transactional test leaves its jobs
+    behind for the next test's worker: empty them too."""
+    yield
+    if _uses_transactional_database(request):
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, "
+                "procrastinate_workers CASCADE"
+            )
 
 
 @pytest.fixture
