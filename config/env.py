@@ -78,6 +78,11 @@ KNOWN_VARIABLES = (
     "THROTTLE_PASSWORD_CHANGE_USER",
     "THROTTLE_CART",
     "THROTTLE_CHECKOUT",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "PAYMENT_TIMEOUT_MINUTES",
     "TEST_DATABASE_NAME",
     "BENCH_RUNS",
     "BENCH_SECONDS",
@@ -139,6 +144,10 @@ def postgres_database(*, required: bool) -> dict[str, object]:
         # A server that does not answer (down, a dead host) fails the request in seconds (a 503), not minutes.
         "OPTIONS": {"connect_timeout": env.int("POSTGRES_CONNECT_TIMEOUT", default=5)},
     }
+
+
+def stripe_configured() -> bool:
+    return bool(env.str("STRIPE_SECRET_KEY", default=""))
 
 
 def spaces_configured() -> bool:

@@ -4,7 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from config.env import BASE_DIR, env, spaces_configured, spaces_root_folder, spaces_storage_options
+from config.env import BASE_DIR, env, require, spaces_configured, spaces_root_folder, spaces_storage_options
 
 DEBUG = False
 
@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "images",
     "shops",
     "orders",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -256,3 +257,12 @@ STOREFRONT_GRID_DESCRIPTION_CHARS = env.int("STOREFRONT_GRID_DESCRIPTION_CHARS",
 # may embed.
 PRODUCT_MAX_INVENTORY_ITEMS = env.int("PRODUCT_MAX_INVENTORY_ITEMS", default=100)
 PRODUCT_MAX_OPTIONS_PER_TYPE = env.int("PRODUCT_MAX_OPTIONS_PER_TYPE", default=100)
+
+# Payments (payments/). Stripe Connect is offered only when the platform's secret key is set; with it, the webhook
+# secret is required. STRIPE_API_BASE points the SDK at another server (localstripe in the tests).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = require("STRIPE_WEBHOOK_SECRET") if STRIPE_SECRET_KEY else ""
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# An unpaid card order keeps its stock this long, then expires (its PaymentIntent cancelled first).
+PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)

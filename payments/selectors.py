@@ -1,0 +1,14 @@
+"""Reads: a shop's order's payment with its refunds."""
+
+from django.shortcuts import get_object_or_404
+
+from payments.models import Payment
+from shops.models import Shop
+
+
+def payment_get_for_owner(*, shop: Shop, order_id: int) -> Payment:
+    return get_object_or_404(
+        Payment.objects.select_related("order").prefetch_related("refunds__restocked_items"),
+        order__shop=shop,
+        order_id=order_id,
+    )
