@@ -25,7 +25,7 @@ from localstripe.errors import UserError
 from localstripe.resources import Charge, Event, PaymentIntent, Refund, Store, random_id, try_convert_to_int
 from localstripe.webhooks import schedule_webhook
 
-Store.dump_to_disk = lambda self: None  # type: ignore[method-assign]  # memory only (see the docstring)
+Store.dump_to_disk = lambda self: None  # memory only (see the docstring)
 
 _accounts: dict[str, dict[str, Any]] = {}
 _link_return_urls: dict[str, str] = {}
@@ -38,7 +38,7 @@ def _payment_intent_init_with_fee(self: PaymentIntent, application_fee_amount: A
     self.application_fee_amount = try_convert_to_int(application_fee_amount)
 
 
-PaymentIntent.__init__ = _payment_intent_init_with_fee  # type: ignore[method-assign]
+PaymentIntent.__init__ = _payment_intent_init_with_fee
 
 _refund_init = Refund.__init__
 
@@ -48,7 +48,7 @@ def _refund_init_with_event(self: Refund, **data: Any) -> None:
     schedule_webhook(Event("charge.refunded", Charge._api_retrieve(self.charge)))  # noqa: SLF001 - extends localstripe
 
 
-Refund.__init__ = _refund_init_with_event  # type: ignore[method-assign]
+Refund.__init__ = _refund_init_with_event
 
 _payment_intent_cancel = PaymentIntent._api_cancel  # noqa: SLF001 - extends localstripe
 

@@ -28,7 +28,7 @@ class CheckoutWithPayment:
 def providers_offered(*, order: Order) -> list[str]:
     """What the order's shop takes, Stripe first (the buyer picks among these only)."""
     shop_settings = payment_settings_get(shop=order.shop)
-    offered = []
+    offered: list[str] = []
     if gateway.stripe_available() and shop_settings.stripe_enabled and shop_settings.stripe_charges_enabled:
         offered.append(Provider.STRIPE)
     if shop_settings.manual_enabled:

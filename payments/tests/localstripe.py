@@ -51,7 +51,7 @@ class WebhookInbox:
         self.lock = threading.Lock()
         inbox = self
 
-        class Handler(BaseHTTPRequestHandler):  # noqa: N801 - http.server names
+        class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with inbox.lock:
