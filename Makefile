@@ -51,11 +51,12 @@ test: lint
 
 # Load, faults and several instances (a few minutes): gunicorn with the production settings on a PostgreSQL and a
 # SeaweedFS of their own, which the tests stop and restart. Loopback only; every wait is bounded. Then the schema
-# fuzzing with five times the examples of `make test`.
+# fuzzing with five times the examples of `make test`, and the concurrent paid checkouts with 200 buyers.
 test-long: $(INSTALLED)
 	$(BIN)/pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning \
 	  --confcutdir=tests/load tests/load $(PYTEST_ARGS)
 	$(BIN)/pytest -p no:cacheprovider api/tests/test_fuzz.py --fuzz-scale=5
+	PAYMENT_RACE_BUYERS=200 $(BIN)/pytest -p no:cacheprovider payments/tests/test_races.py -k concurrent_paid
 
 # `manage.py check --deploy` with production settings and placeholder production values.
 check-deploy: $(INSTALLED)
