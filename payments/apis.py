@@ -35,7 +35,12 @@ class CartCheckoutApi(order_apis.CartCheckoutApi):
     InputSerializer = CheckoutWithPaymentInputSerializer
 
     class CheckoutOutputSerializer(OrderDetailSerializer):
+        """The order, as before, and its payment (the schema of the answer)."""
+
         payment = CheckoutPaymentSerializer(read_only=True)
+
+        class Meta(OrderDetailSerializer.Meta):
+            fields = [*OrderDetailSerializer.Meta.fields, "payment"]
 
     @extend_schema(
         request=InputSerializer,
@@ -71,7 +76,7 @@ class CartCheckoutApi(order_apis.CartCheckoutApi):
             raise order_apis.IdempotencyKeyMismatch() from None
         order = order_selectors.order_get(order_id=result.checkout.order.id)
         body = OrderDetailSerializer(order, context={"request": request}).data
-        body["payment"] = CheckoutPaymentSerializer(result.payment).data
+        body["payment"] = CheckoutPaymentSerializer(result.payment, context={"instructions": result.instructions}).data
         return Response(
             body,
             status=status.HTTP_201_CREATED,
@@ -180,7 +185,10 @@ class OrderRefundApi(ShopPaymentsApi):
     )
     def post(self, request: Request, shop_id: int, order_id: int) -> Response:
         shop = self._shop(request, shop_id)
-        payment = selectors.payment_get_for_owner(shop=shop, order_id=order_id)
+        order = order_selectors.order_get_for_owner(shop=shop, order_id=order_id)
+        payment = selectors.payment_get_or_none(order=order)
+        if payment is None:
+            raise exceptions.ValidationError({"detail": "This order has no card payment to refund."})
         key = request.headers.get(order_apis.IDEMPOTENCY_HEADER, "").strip()
         if not key or len(key) > 255:
             raise exceptions.ValidationError({order_apis.IDEMPOTENCY_HEADER: ["Required, at most 255 characters."]})

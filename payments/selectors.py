@@ -2,6 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 
+from orders.models import Order
 from payments.models import Payment
 from shops.models import Shop
 
@@ -12,3 +13,8 @@ def payment_get_for_owner(*, shop: Shop, order_id: int) -> Payment:
         order__shop=shop,
         order_id=order_id,
     )
+
+
+def payment_get_or_none(*, order: Order) -> Payment | None:
+    """The order's payment; None for an order made before payments existed."""
+    return Payment.objects.filter(order=order).first()

@@ -41,6 +41,8 @@ class CheckoutPaymentSerializer(serializers.Serializer):
     def get_instructions(self, payment: Payment) -> str:
         if payment.provider != Provider.MANUAL:
             return ""
+        if "instructions" in self.context:
+            return str(self.context["instructions"])
         shop_settings = ShopPaymentSettings.objects.filter(shop_id=payment.order.shop_id).first()
         return shop_settings.manual_instructions if shop_settings is not None else ""
 

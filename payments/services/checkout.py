@@ -11,7 +11,7 @@ from accounts.plans import platform_fee_basis_points
 from orders.models import Order
 from orders.services.checkout import CheckoutResult, cart_checkout
 from payments import gateway
-from payments.models import Payment, Provider
+from payments.models import Payment, Provider, ShopPaymentSettings
 from payments.money import AmountNotChargeable, stripe_exponent, to_stripe_amount
 from payments.services.settings import payment_settings_get
 from shops.currencies import currency_exponent
@@ -23,11 +23,11 @@ BASIS_POINTS = 10_000
 class CheckoutWithPayment:
     checkout: CheckoutResult
     payment: Payment
+    instructions: str  # the shop's manual payment instructions
 
 
-def providers_offered(*, order: Order) -> list[str]:
-    """What the order's shop takes, Stripe first (the buyer picks among these only)."""
-    shop_settings = payment_settings_get(shop=order.shop)
+def providers_offered(*, shop_settings: ShopPaymentSettings) -> list[str]:
+    """What the shop takes, Stripe first (the buyer picks among these only)."""
     offered: list[str] = []
     if gateway.stripe_available() and shop_settings.stripe_enabled and shop_settings.stripe_charges_enabled:
         offered.append(Provider.STRIPE)
@@ -43,8 +43,8 @@ def application_fee(*, amount: int, currency: str, basis_points: int) -> int:
     return fee - fee % step
 
 
-def _payment_create(*, order: Order, provider: str | None) -> Payment:
-    offered = providers_offered(order=order)
+def _payment_create(*, order: Order, provider: str | None, shop_settings: ShopPaymentSettings) -> Payment:
+    offered = providers_offered(shop_settings=shop_settings)
     if not offered:
         raise ValidationError({"payment_provider": ["This shop takes no payments yet."]})
     chosen = provider or offered[0]
@@ -56,7 +56,6 @@ def _payment_create(*, order: Order, provider: str | None) -> Payment:
             payment.amount = to_stripe_amount(order.total_amount, order.currency)
         except AmountNotChargeable as error:
             raise ValidationError({"payment_provider": [str(error)]}) from None
-        shop_settings = payment_settings_get(shop=order.shop)
         payment.stripe_account_id = shop_settings.stripe_account_id
         payment.application_fee_amount = application_fee(
             amount=payment.amount, currency=order.currency, basis_points=platform_fee_basis_points(order.shop.owner)
@@ -75,12 +74,13 @@ def checkout_with_payment(*, token: str, payment_provider: str | None = None, **
     order is kept pending (its stock taken) and a retry with the same idempotency key creates the intent."""
     with transaction.atomic():
         result = cart_checkout(token=token, **fields)
-        payment = Payment.objects.filter(order=result.order).first()
-        if payment is None:
-            payment = _payment_create(order=result.order, provider=payment_provider)
+        shop_settings = payment_settings_get(shop=result.order.shop)
+        payment = None if result.created else Payment.objects.filter(order=result.order).first()
+        if payment is None:  # a new order (or one from before payments existed)
+            payment = _payment_create(order=result.order, provider=payment_provider, shop_settings=shop_settings)
     if payment.provider == Provider.STRIPE and not payment.intent_id:
         payment = payment_intent_ensure(payment_id=payment.id)
-    return CheckoutWithPayment(checkout=result, payment=payment)
+    return CheckoutWithPayment(checkout=result, payment=payment, instructions=shop_settings.manual_instructions)
 
 
 @transaction.atomic
