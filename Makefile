@@ -28,8 +28,10 @@ lock: $(INSTALLED)
 migrate: $(INSTALLED)
 	$(BIN)/python manage.py migrate --no-input
 
+# The API and a job worker (mail, webhooks, periodic housekeeping); WORKERS=n for more worker processes.
+WORKERS ?= 1
 run: migrate
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py runserver_with_worker $(HOST):$(PORT) --workers $(WORKERS)
 
 # ruff (lint and format) and mypy (django-stubs, djangorestframework-stubs): configured in pyproject.toml.
 lint: $(INSTALLED)
@@ -61,7 +63,7 @@ test-long: $(INSTALLED)
 # `manage.py check --deploy` with production settings and placeholder production values.
 check-deploy: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(openssl rand -hex 40) \
-	ALLOWED_HOSTS=api.example.com POSTGRES_DB=shop POSTGRES_USER=shop POSTGRES_HOST=db.example.com \
+	ALLOWED_HOSTS=api.example.com EMAIL_HOST=smtp.example.com POSTGRES_DB=shop POSTGRES_USER=shop POSTGRES_HOST=db.example.com \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # API figures and ratios (not a test): gunicorn with the production settings on PostgreSQL and S3, a seeded

