@@ -21,7 +21,7 @@ from payments.models import Provider
 from payments.serializers import CheckoutPaymentSerializer, PaymentSerializer, PaymentSettingsSerializer
 from payments.services import settings as settings_services
 from payments.services.checkout import checkout_with_payment
-from payments.services.events import InvalidWebhook, event_apply, event_receive
+from payments.services.events import InvalidWebhook, event_receive
 from payments.services.refunds import refund_create
 from shops import selectors as shop_selectors
 
@@ -94,15 +94,13 @@ class StripeWebhookApi(APIView):
         request=None,
         responses={200: inline_serializer("WebhookAnswer", {"received": serializers.BooleanField()}), 400: None},
         description="Verified with the SDK against STRIPE_WEBHOOK_SECRET (a bad, missing or stale signature is "
-        "a 400 and nothing is written); each event is stored once by id and applied once.",
+        "a 400 and nothing is written); each event is stored once by id and applied once, by a job.",
     )
     def post(self, request: Request) -> Response:
         try:
-            received = event_receive(payload=request.body, signature=request.headers.get(STRIPE_SIGNATURE_HEADER, ""))
+            event_receive(payload=request.body, signature=request.headers.get(STRIPE_SIGNATURE_HEADER, ""))
         except InvalidWebhook as error:
             raise exceptions.ValidationError({"detail": str(error)}) from None
-        if received.event.applied_at is None:
-            event_apply(event_id=received.event.id)
         return Response({"received": True})
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from procrastinate.contrib.django import app
 
 from payments import gateway
 from payments.models import Payment, ShopPaymentSettings, StripeEvent
@@ -31,8 +32,9 @@ class Received:
 
 
 def event_receive(*, payload: bytes, signature: str) -> Received:
-    """Verify the signature and store the event (once per id). InvalidWebhook when the signature is missing,
-    wrong or stale, or the payload is not an event: nothing is written then."""
+    """Verify the signature and store the event (once per id) with the job that applies it
+    (`payments.apply_event`, in the same transaction). InvalidWebhook when the signature is missing, wrong or
+    stale, or the payload is not an event: nothing is written then."""
     if not signature:
         raise InvalidWebhook("Missing Stripe-Signature header.")
     try:
@@ -50,6 +52,7 @@ def event_receive(*, payload: bytes, signature: str) -> Received:
             stored = StripeEvent.objects.create(
                 event_id=event.id, type=str(event.type), account=body.get("account") or "", payload=body
             )
+            app.configure_task("payments.apply_event").defer(event_id=stored.id)
     except IntegrityError:  # the same event delivered twice at once: the other delivery stored it
         return Received(event=StripeEvent.objects.get(event_id=event.id), created=False)
     return Received(event=stored, created=True)

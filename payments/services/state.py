@@ -13,11 +13,11 @@ state (the buyer may try another card on the same intent): it is counted and `pa
 import logging
 
 from django.db import transaction
+from procrastinate.contrib.django import app
 
 from orders.models import Order, OrderStatus
 from orders.services.orders import order_status_change
 from payments.models import Payment, PaymentStatus, Refund
-from payments.services.refund_send import refund_send
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,8 @@ def _late_success_refund(payment: Payment) -> str:
     payment.refunded_amount = payment.amount
     payment.note = "Succeeded after the order was cancelled: refunded in full."
     payment.save(update_fields=["status", "refunded_amount", "note", "updated_at"])
-    transaction.on_commit(lambda: refund_send(refund_id=refund.id))
+    # Sent by a job written in this transaction (retried while Stripe does not answer).
+    app.configure_task("payments.send_refund").defer(refund_id=refund.id)
     return "refunded: succeeded after cancellation"
 
 

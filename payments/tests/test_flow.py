@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from jobs.tests.running import queued_task_names, run_queued_jobs
 from orders.models import Order, OrderItem, OrderStatus
 from orders.tests.endpoints import CUSTOMER, checkout_url
 from payments import gateway
@@ -50,6 +51,8 @@ def test_card_checkout_then_confirmation_then_webhook_makes_the_order_paid(api_c
     buyer_confirms(intent_id=payment.intent_id, account=payment.stripe_account_id)
     [succeeded] = inbox.wait_for(intent_id=payment.intent_id, event_type="payment_intent.succeeded")
     answer = deliver(api_client, succeeded)
+    assert queued_task_names() == ["payments.apply_event"]
+    run_queued_jobs()
 
     assert (answer.status_code, answer.json()) == (200, {"received": True})
     order.refresh_from_db()
@@ -61,6 +64,7 @@ def test_card_checkout_then_confirmation_then_webhook_makes_the_order_paid(api_c
     refund_create(payment=payment, amount=Decimal("25.00"), idempotency_key="r-1", restock_item_ids=[])
     [refunded] = inbox.wait_for(intent_id=payment.intent_id, event_type="charge.refunded")
     assert deliver(api_client, refunded).status_code == 200
+    run_queued_jobs()
 
     order.refresh_from_db()
     payment.refresh_from_db()
@@ -79,11 +83,13 @@ def test_a_refund_made_outside_the_api_arrives_by_webhook_only(api_client) -> No
     payment = Payment.objects.get()
     buyer_confirms(intent_id=payment.intent_id, account=payment.stripe_account_id)
     deliver(api_client, inbox.wait_for(intent_id=payment.intent_id, event_type="payment_intent.succeeded")[0])
+    run_queued_jobs()
     gateway.refund_create(refund_id=999_999, intent_id=payment.intent_id, amount=400, account="")  # the dashboard
     [refunded] = inbox.wait_for(intent_id=payment.intent_id, event_type="charge.refunded")
 
     deliver(api_client, refunded)
     deliver(api_client, refunded)
+    run_queued_jobs()
 
     payment.refresh_from_db()
     assert (payment.status, payment.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 400)

@@ -12,13 +12,14 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
+from jobs.tests.running import run_queued_jobs
 from orders.models import Order, OrderStatus
 from orders.tests.endpoints import CUSTOMER
 from payments import gateway
 from payments.models import Payment, PaymentStatus, StripeEvent
 from payments.services import state
 from payments.services.checkout import checkout_with_payment
-from payments.services.events import WAITING, events_apply_pending
+from payments.services.events import event_apply
 from payments.services.expiry import payment_expire, payments_reconcile
 from payments.tests.factories import cart_with, stocked_product, stripe_shop
 from payments.tests.localstripe import Delivery, buyer_confirms, deliver, webhook_inbox
@@ -51,7 +52,7 @@ def test_concurrent_paid_checkouts_with_every_webhook_thrice_shuffled_pay_each_o
     carts = [cart_with(product) for _ in range(BUYERS)]
     held_open = set(range(0, BUYERS, 4))  # these deliver their webhooks before their checkout commits
     early_answers: list[Any] = []
-    early_outcomes: list[str] = []
+    early_outcomes: list[Any] = []
 
     def buy(index: int) -> Any:
         if index not in held_open:
@@ -63,8 +64,7 @@ def test_concurrent_paid_checkouts_with_every_webhook_thrice_shuffled_pay_each_o
             buyer_confirms(intent_id=result.payment.intent_id, account=result.payment.stripe_account_id)
             [delivery] = inbox.wait_for(intent_id=result.payment.intent_id, event_type="payment_intent.succeeded")
             early_answers.extend(race([lambda: deliver(APIClient(), delivery).status_code] * DELIVERIES_PER_EVENT))
-            # Stored by the deliveries' own transactions (committed), not applied: this payment is not visible.
-            early_outcomes.append(StripeEvent.objects.get(event_id=delivery.event["id"]).outcome)
+            early_outcomes.append(StripeEvent.objects.get(event_id=delivery.event["id"]).applied_at)
         return result.payment.intent_id
 
     intents = race([lambda index=index: buy(index) for index in range(BUYERS)])
@@ -77,10 +77,13 @@ def test_concurrent_paid_checkouts_with_every_webhook_thrice_shuffled_pay_each_o
     answers = in_pool(
         [lambda delivery=delivery: deliver(APIClient(), delivery).status_code for delivery in deliveries], workers=8
     )
-    events_apply_pending()  # the periodic pass: applies the events that came before their checkout committed
+    # Workers applying the events at once, each event three times over, then the queued jobs themselves.
+    event_ids = list(StripeEvent.objects.values_list("id", flat=True)) * DELIVERIES_PER_EVENT
+    in_pool([lambda event_id=event_id: event_apply(event_id=event_id) for event_id in event_ids], workers=8)
+    run_queued_jobs()
 
     assert early_answers == [200] * DELIVERIES_PER_EVENT * len(held_open)
-    assert early_outcomes == [WAITING] * len(held_open)
+    assert early_outcomes == [None] * len(held_open)  # stored (committed) while their checkout was still open
     assert answers == [200] * len(deliveries)
     assert Payment.objects.filter(status=PaymentStatus.PAID).count() == BUYERS
     assert Order.objects.filter(status=OrderStatus.PAID).count() == BUYERS
@@ -134,11 +137,13 @@ def test_expiry_racing_a_late_success_returns_stock_at_most_once(transitions) ->
             lambda payment=result.payment: payment_expire(payment_id=payment.id),
         ]
     outcomes = race(calls)
+    run_queued_jobs()
     for payment_id in [result.payment.id for result in results]:  # expiry again, and every webhook again
         payment_expire(payment_id=payment_id)
     for delivery in list(inbox.deliveries):
         if delivery.intent_id in {result.payment.intent_id for result in results}:
             deliver(APIClient(), delivery)
+    run_queued_jobs()
 
     paid = cancelled = 0
     for index, result in enumerate(results):

@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 
+from jobs.tests.running import queued_task_names, run_queued_jobs
 from orders.models import Order, OrderStatus
 from orders.services.orders import order_status_change
 from orders.tests.endpoints import CUSTOMER, checkout_url
 from payments.models import Payment, PaymentStatus, StripeEvent
 from payments.services import state
+from payments.tasks import EventWaiting
 from payments.tests.factories import cart_with, stocked_product, stripe_shop
 from payments.tests.localstripe import buyer_confirms, deliver, signed, webhook_inbox
 
@@ -84,6 +86,8 @@ def test_the_same_event_three_times_is_stored_and_applied_once(api_client, card_
     [succeeded] = inbox.wait_for(intent_id=card_payment.intent_id, event_type="payment_intent.succeeded")
 
     answers = [deliver(api_client, succeeded).status_code for _ in range(3)]
+    assert queued_task_names() == ["payments.apply_event"]
+    run_queued_jobs()
 
     assert answers == [200, 200, 200]
     assert list(StripeEvent.objects.values_list("type", "outcome")) == [("payment_intent.succeeded", "paid")]
@@ -99,6 +103,7 @@ def test_events_out_of_order_never_move_a_payment_back(api_client, card_payment)
 
     for delivery in (paid, failed_late, canceled_late):
         assert deliver(api_client, delivery).status_code == 200
+    run_queued_jobs()
 
     card_payment.refresh_from_db()
     assert (card_payment.status, card_payment.failed_attempts, Order.objects.get().status) == ("paid", 0, "paid")
@@ -112,6 +117,7 @@ def test_events_out_of_order_never_move_a_payment_back(api_client, card_payment)
 def test_a_success_for_another_amount_or_currency_does_not_pay_the_order(api_client, card_payment) -> None:
     deliver(api_client, signed(intent_event(card_payment, "payment_intent.succeeded", amount=1, suffix="a")))
     deliver(api_client, signed(intent_event(card_payment, "payment_intent.succeeded", currency="eur", suffix="c")))
+    run_queued_jobs()
 
     assert (Payment.objects.get().status, Order.objects.get().status) == ("pending", "pending")
     assert sorted(StripeEvent.objects.values_list("outcome", flat=True)) == [
@@ -132,8 +138,9 @@ def test_a_declined_card_counts_an_attempt_and_calls_the_failure_hook(
         )
     [failed] = inbox.wait_for(intent_id=card_payment.intent_id, event_type="payment_intent.payment_failed")
 
+    deliver(api_client, failed)
     with django_capture_on_commit_callbacks(execute=True):
-        deliver(api_client, failed)
+        run_queued_jobs()
 
     card_payment.refresh_from_db()
     assert (card_payment.status, card_payment.failed_attempts) == ("pending", 1)
@@ -143,9 +150,11 @@ def test_a_declined_card_counts_an_attempt_and_calls_the_failure_hook(
 
 def test_a_dispute_flags_the_payment_and_leaves_the_order(api_client, card_payment) -> None:
     deliver(api_client, signed(intent_event(card_payment, "payment_intent.succeeded")))
+    run_queued_jobs()
     dispute = {"id": "dp_1", "object": "dispute", "payment_intent": card_payment.intent_id, "status": "needs_response"}
 
     deliver(api_client, signed({"id": "evt_dispute", "type": "charge.dispute.created", "data": {"object": dispute}}))
+    run_queued_jobs()
 
     card_payment.refresh_from_db()
     assert (card_payment.is_disputed, card_payment.dispute_status, card_payment.status) == (
@@ -160,21 +169,21 @@ def test_an_event_for_an_unknown_intent_waits_unapplied(api_client) -> None:
     event = {"id": "evt_x", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_unknown", "amount": 5}}}
 
     response = deliver(api_client, signed(event))
+    with pytest.raises(EventWaiting):
+        run_queued_jobs()  # the job fails, and is retried with backoff
 
     assert response.status_code == 200
     stored = StripeEvent.objects.get()
     assert (stored.applied_at, stored.outcome) == (None, "waiting: no payment for this intent yet")
 
 
-def test_a_success_after_cancellation_is_refunded_in_full(
-    api_client, card_payment, django_capture_on_commit_callbacks
-) -> None:
+def test_a_success_after_cancellation_is_refunded_in_full(api_client, card_payment) -> None:
     order_status_change(order=card_payment.order, status=OrderStatus.CANCELLED)  # the seller cancels
     buyer_confirms(intent_id=card_payment.intent_id, account=card_payment.stripe_account_id)
     [succeeded] = webhook_inbox().wait_for(intent_id=card_payment.intent_id, event_type="payment_intent.succeeded")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        deliver(api_client, succeeded)
+    deliver(api_client, succeeded)
+    assert run_queued_jobs() == ["payments.apply_event", "payments.send_refund"]
 
     card_payment.refresh_from_db()
     assert (card_payment.status, card_payment.refunded_amount) == (PaymentStatus.REFUNDED, 1000)
