@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from payments.models import Payment, Provider, Refund, ShopPaymentSettings
 from payments.money import from_stripe_amount
-from shops.currencies import currency_exponent
+from shops.currencies import currency_exponent, quantize_for_currency
 
 
 def money(minor: int, currency: str) -> str:
@@ -100,7 +100,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         ]
 
     def get_amount(self, payment: Payment) -> str:
-        return str(payment.order.total_amount)
+        return str(quantize_for_currency(payment.order.total_amount, payment.currency))
 
     def get_refunded_amount(self, payment: Payment) -> str:
         return money(payment.refunded_amount, payment.currency)

@@ -245,6 +245,8 @@ LOGGING = {
         # Task registration is announced at every start of every command; the worker's job logs stay.
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
+        # The Stripe SDK logs every request at INFO.
+        "stripe": {"level": "WARNING"},
     },
 }
 # Carts idle this long are abandoned by `manage.py abandon_stale_carts` (and deleted after twice as long).

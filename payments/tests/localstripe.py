@@ -87,6 +87,18 @@ class WebhookInbox:
                 return found
             time.sleep(0.05)
 
+    def wait_for_account(self, *, account_id: str) -> Delivery:
+        """The `account.updated` delivery about `account_id`."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            with self.lock:
+                for delivery in self.deliveries:
+                    event = delivery.event
+                    if event["type"] == "account.updated" and event["data"]["object"]["id"] == account_id:
+                        return delivery
+            time.sleep(0.05)
+        raise AssertionError(f"account.updated for {account_id} did not arrive")
+
 
 @cache
 def webhook_inbox() -> WebhookInbox:
