@@ -2,9 +2,9 @@
 
 Before pytest-django imports the test settings, and only when those variables are not set already (in the
 environment or `.env`): an embedded PostgreSQL (POSTGRES_*), a private SeaweedFS S3 server (SPACES_*) and
-localstripe (STRIPE_*), exported for the settings to read and stopped when the run ends. Always: an SMTP server of the run's own
-(EMAIL_*), so no test run sends real mail and the tests read what was sent. A run without pytest-django (`-p no:django`:
-tests/load, which starts servers of its own) starts nothing.
+localstripe (STRIPE_*), exported for the settings to read and stopped when the run ends. Always: an SMTP
+server of the run's own (EMAIL_*), so no test run sends real mail and the tests read what was sent. A run
+without pytest-django (`-p no:django`: tests/load, which starts servers of its own) starts nothing.
 """
 
 import os
