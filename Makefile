@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront clean
+.PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront bench-payments clean
 
 # requirements*.txt are lock files (every package, transitive ones too, pinned with its hashes): a fresh clone
 # installs exactly what CI tested. Edit requirements.in / requirements-dev.in, then `make lock`.
@@ -83,6 +83,11 @@ bench-images: $(INSTALLED)
 # 100-variant shop, cold and warm, anonymous and with a garbage token. Writes bench-results/storefront.md.
 bench-storefront: $(INSTALLED)
 	$(BIN)/python bench/storefront.py
+
+# Checkout with a Stripe PaymentIntent (against localstripe) vs without payment: p50/p99 of our own server time
+# and queries, as ratios (not a test). Writes bench-results/payments.md.
+bench-payments: $(INSTALLED)
+	$(BIN)/python bench/payments.py
 
 clean:
 	rm -rf $(VENV) .devdata .pytest_cache .ruff_cache .mypy_cache

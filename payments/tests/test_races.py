@@ -5,7 +5,9 @@ by reconciliation; expiry racing a late success. (`make test-long` runs the firs
 import os
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -29,6 +31,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BUYERS = int(os.environ.get("PAYMENT_RACE_BUYERS", "20"))
 DELIVERIES_PER_EVENT = 3
+
+
+def delivered_status(delivery: Delivery) -> int:
+    return int(deliver(APIClient(), delivery).status_code)
 
 
 @pytest.fixture
@@ -67,19 +73,17 @@ def test_concurrent_paid_checkouts_with_every_webhook_thrice_shuffled_pay_each_o
             early_outcomes.append(StripeEvent.objects.get(event_id=delivery.event["id"]).applied_at)
         return result.payment.intent_id
 
-    intents = race([lambda index=index: buy(index) for index in range(BUYERS)])
+    intents = race([partial(buy, index) for index in range(BUYERS)])
     assert all(isinstance(intent, str) for intent in intents), intents
     deliveries: list[Delivery] = []
     for intent in intents:
         deliveries += inbox.wait_for(intent_id=intent, event_type="payment_intent.succeeded") * DELIVERIES_PER_EVENT
     random.Random(13).shuffle(deliveries)  # noqa: S311 - a reproducible order, not a secret
 
-    answers = in_pool(
-        [lambda delivery=delivery: deliver(APIClient(), delivery).status_code for delivery in deliveries], workers=8
-    )
+    answers = in_pool([partial(delivered_status, delivery) for delivery in deliveries], workers=8)
     # Workers applying the events at once, each event three times over, then the queued jobs themselves.
     event_ids = list(StripeEvent.objects.values_list("id", flat=True)) * DELIVERIES_PER_EVENT
-    in_pool([lambda event_id=event_id: event_apply(event_id=event_id) for event_id in event_ids], workers=8)
+    in_pool([partial(event_apply, event_id=event_id) for event_id in event_ids], workers=8)
     run_queued_jobs()
 
     assert early_answers == [200] * DELIVERIES_PER_EVENT * len(held_open)
@@ -130,12 +134,9 @@ def test_expiry_racing_a_late_success_returns_stock_at_most_once(transitions) ->
         [delivery] = inbox.wait_for(intent_id=payment.intent_id, event_type="payment_intent.succeeded")
         return str(deliver(APIClient(), delivery).status_code)
 
-    calls = []
+    calls: list[Callable[[], Any]] = []
     for result in results:
-        calls += [
-            lambda payment=result.payment: pay(payment),
-            lambda payment=result.payment: payment_expire(payment_id=payment.id),
-        ]
+        calls += [partial(pay, result.payment), partial(payment_expire, payment_id=result.payment.id)]
     outcomes = race(calls)
     run_queued_jobs()
     for payment_id in [result.payment.id for result in results]:  # expiry again, and every webhook again
