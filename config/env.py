@@ -96,6 +96,7 @@ KNOWN_VARIABLES = (
     "BENCH_RUNS",
     "BENCH_SECONDS",
     "BENCH_CONNECTIONS",
+    "BENCH_PAYMENT_CARTS",
 )
 
 env = environ.Env()
