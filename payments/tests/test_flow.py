@@ -150,3 +150,26 @@ def test_a_replayed_checkout_returns_the_same_intent(api_client) -> None:
     assert (first.status_code, second.status_code, second["Idempotent-Replayed"]) == (201, 201, "true")
     assert second.json() == first.json()
     assert Payment.objects.count() == 1
+
+
+def test_stripe_down_at_checkout_is_a_503_that_keeps_the_order_and_a_retry_creates_the_intent(
+    api_client, settings
+) -> None:
+    shop = stripe_shop()
+    cart = cart_with(stocked_product(shop, stock=2, price="7.00"))
+    reachable = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+
+    down = api_client.post(checkout_url(cart.token), CUSTOMER, format="json", HTTP_IDEMPOTENCY_KEY="k")
+
+    assert down.status_code == 503
+    payment = Payment.objects.get()
+    assert (payment.intent_id, Order.objects.get().status) == ("", "pending")
+    settings.STRIPE_API_BASE = reachable
+
+    retried = api_client.post(checkout_url(cart.token), CUSTOMER, format="json", HTTP_IDEMPOTENCY_KEY="k")
+
+    payment.refresh_from_db()
+    assert (retried.status_code, retried["Idempotent-Replayed"]) == (201, "true")
+    assert retried.json()["payment"]["stripe"]["payment_intent_id"] == payment.intent_id != ""
+    assert Order.objects.count() == 1
