@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront clean
+.PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront bench-payments clean
 
 # requirements*.txt are lock files (every package, transitive ones too, pinned with its hashes): a fresh clone
 # installs exactly what CI tested. Edit requirements.in / requirements-dev.in, then `make lock`.
@@ -53,11 +53,12 @@ test: lint
 
 # Load, faults and several instances (a few minutes): gunicorn with the production settings on a PostgreSQL and a
 # SeaweedFS of their own, which the tests stop and restart. Loopback only; every wait is bounded. Then the schema
-# fuzzing with five times the examples of `make test`.
+# fuzzing with five times the examples of `make test`, and the concurrent paid checkouts with 200 buyers.
 test-long: $(INSTALLED)
 	$(BIN)/pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning \
 	  --confcutdir=tests/load tests/load $(PYTEST_ARGS)
 	$(BIN)/pytest -p no:cacheprovider api/tests/test_fuzz.py --fuzz-scale=5
+	PAYMENT_RACE_BUYERS=200 $(BIN)/pytest -p no:cacheprovider payments/tests/test_races.py -k concurrent_paid
 
 # `manage.py check --deploy` with production settings and placeholder production values.
 check-deploy: $(INSTALLED)
@@ -82,6 +83,11 @@ bench-images: $(INSTALLED)
 # 100-variant shop, cold and warm, anonymous and with a garbage token. Writes bench-results/storefront.md.
 bench-storefront: $(INSTALLED)
 	$(BIN)/python bench/storefront.py
+
+# Checkout with a Stripe PaymentIntent (against localstripe) vs without payment: p50/p99 of our own server time
+# and queries, as ratios (not a test). Writes bench-results/payments.md.
+bench-payments: $(INSTALLED)
+	$(BIN)/python bench/payments.py
 
 clean:
 	rm -rf $(VENV) .devdata .pytest_cache .ruff_cache .mypy_cache

@@ -21,6 +21,15 @@ LIMITS: dict[str, PlanLimits] = {
 }
 
 
+# The platform's fee on each card payment of a shop whose owner is on the plan, in basis points (1/100 of a
+# percent): Stripe's `application_fee_amount`, kept by the platform from the seller's charge.
+PLATFORM_FEE_BASIS_POINTS: dict[str, int] = {Plan.FREE: 200, Plan.PRO: 100, Plan.ENTERPRISE: 0}
+
+
+def platform_fee_basis_points(user: User) -> int:
+    return PLATFORM_FEE_BASIS_POINTS[plan_of(user)]
+
+
 class PlanLimitReached(RefusedWithFields):
     """A create that the user's plan does not allow. `extra` goes into the 400 body beside `detail`
     (`{"detail": "...", "max_shops": 1}`), as the existing frontend reads it (`api.exceptions`)."""

@@ -95,10 +95,16 @@ KNOWN_VARIABLES = (
     "EMAIL_FILE_PATH",
     "EMAIL_TIMEOUT",
     "DEFAULT_FROM_EMAIL",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "PAYMENT_TIMEOUT_MINUTES",
     "TEST_DATABASE_NAME",
     "BENCH_RUNS",
     "BENCH_SECONDS",
     "BENCH_CONNECTIONS",
+    "BENCH_PAYMENT_CARTS",
 )
 
 env = environ.Env()
@@ -156,6 +162,10 @@ def postgres_database(*, required: bool) -> dict[str, object]:
         # A server that does not answer (down, a dead host) fails the request in seconds (a 503), not minutes.
         "OPTIONS": {"connect_timeout": env.int("POSTGRES_CONNECT_TIMEOUT", default=5)},
     }
+
+
+def stripe_configured() -> bool:
+    return bool(env.str("STRIPE_SECRET_KEY", default=""))
 
 
 def spaces_configured() -> bool:

@@ -1,4 +1,5 @@
-"""URL map: /api/v1/auth/, /api/v1/shops/ (catalogue, then carts and orders), the OpenAPI schema and docs, and
+"""URL map: /api/v1/auth/, /api/v1/shops/ (catalogue, carts and orders, the checkout and payments),
+/api/v1/payments/ (Stripe's webhook), the OpenAPI schema and docs, and
 the admin (at ADMIN_URL, when ADMIN_ENABLED)."""
 
 from django.conf import settings
@@ -9,11 +10,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts.admin_login import admin_login
 from api.health import HealthApi, LiveApi
+from payments import urls as payments_urls
 
 urlpatterns = [
     path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/shops/", include("shops.urls")),
     path("api/v1/shops/", include("orders.urls")),
+    path("api/v1/shops/", include("payments.urls")),
+    path("api/v1/payments/", include(payments_urls.webhook_urlpatterns)),
     path("api/v1/health/", HealthApi.as_view(), name="health"),
     path("api/v1/health/live/", LiveApi.as_view(), name="health-live"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,10 +1,10 @@
 """The test run's servers (pyproject's addopts load this plugin with `-p devservices.pytest_plugin`).
 
 Before pytest-django imports the test settings, and only when those variables are not set already (in the
-environment or `.env`): an embedded PostgreSQL (POSTGRES_*) and a private SeaweedFS S3 server (SPACES_*),
-exported for the settings to read and stopped when the run ends. Always: an SMTP server of the run's own
-(EMAIL_*), so no test run sends real mail and the tests read what was sent. A run without pytest-django (`-p no:django`:
-tests/load, which starts servers of its own) starts nothing.
+environment or `.env`): an embedded PostgreSQL (POSTGRES_*), a private SeaweedFS S3 server (SPACES_*) and
+localstripe (STRIPE_*), exported for the settings to read and stopped when the run ends. Always: an SMTP
+server of the run's own (EMAIL_*), so no test run sends real mail and the tests read what was sent. A run
+without pytest-django (`-p no:django`: tests/load, which starts servers of its own) starts nothing.
 """
 
 import os
@@ -18,7 +18,7 @@ import pytest
 @contextmanager
 def run_services() -> Iterator[dict[str, str]]:
     """The variables of the test run's services, started for as long as the block runs."""
-    from config.env import postgres_configured, spaces_configured, spaces_root_folder
+    from config.env import postgres_configured, spaces_configured, spaces_root_folder, stripe_configured
 
     with ExitStack() as stack:
         variables: dict[str, str] = {}
@@ -28,6 +28,12 @@ def run_services() -> Iterator[dict[str, str]]:
             s3 = start_seaweedfs()
             stack.callback(s3.stop)
             variables.update(s3.environment())
+        if not stripe_configured():
+            from devservices.stripe import start_localstripe
+
+            stripe_server = start_localstripe()
+            stack.callback(stripe_server.stop)
+            variables.update(stripe_server.environment())
         if not postgres_configured():
             from devservices.postgres import embedded_postgres
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from config.env import BASE_DIR, env, spaces_configured, spaces_root_folder, spaces_storage_options
+from config.env import BASE_DIR, env, require, spaces_configured, spaces_root_folder, spaces_storage_options
 
 DEBUG = False
 
@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "images",
     "shops",
     "orders",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "CartStatusEnum": "orders.models.CartStatus",
+        "PaymentProviderEnum": "payments.models.Provider",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -257,6 +259,8 @@ LOGGING = {
         # Task registration is announced at every start of every command; the worker's job logs stay.
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
+        # The Stripe SDK logs every request at INFO.
+        "stripe": {"level": "WARNING"},
     },
 }
 # Carts idle this long are abandoned by `manage.py abandon_stale_carts` (and deleted after twice as long).
@@ -299,3 +303,12 @@ STOREFRONT_GRID_DESCRIPTION_CHARS = env.int("STOREFRONT_GRID_DESCRIPTION_CHARS",
 # may embed.
 PRODUCT_MAX_INVENTORY_ITEMS = env.int("PRODUCT_MAX_INVENTORY_ITEMS", default=100)
 PRODUCT_MAX_OPTIONS_PER_TYPE = env.int("PRODUCT_MAX_OPTIONS_PER_TYPE", default=100)
+
+# Payments (payments/). Stripe Connect is offered only when the platform's secret key is set; with it, the webhook
+# secret is required. STRIPE_API_BASE points the SDK at another server (localstripe in the tests).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = require("STRIPE_WEBHOOK_SECRET") if STRIPE_SECRET_KEY else ""
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# An unpaid card order keeps its stock this long, then expires (its PaymentIntent cancelled first).
+PAYMENT_TIMEOUT_MINUTES = env.int("PAYMENT_TIMEOUT_MINUTES", default=30)
