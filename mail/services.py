@@ -47,7 +47,8 @@ def mail_queue(
         html_body=html_body,
         message_id=make_msgid(domain=domain or None),
     )
-    mail.full_clean()
+    # The Message-ID was just drawn (make_msgid: time, random, pid): not looked up, the unique index stands.
+    mail.full_clean(validate_unique=False)
     mail.save()
     mail_deliver.defer(mail_id=mail.id)
     return mail
