@@ -14,7 +14,6 @@ devservices/smtp.py), then prints:
 Writes bench-results/jobs.md."""
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -29,10 +28,10 @@ from bench import api  # noqa: E402 - the repository root is put on the path fir
 from devservices.smtp import Inbox, ReceivedMail, SmtpServer  # noqa: E402
 
 api.DATABASE = "shopbuilder_bench_jobs"  # apart from `make bench`, which may run at the same time
-TRIVIAL_JOBS = int(os.environ.get("BENCH_TRIVIAL_JOBS", "3000"))
-MAIL_JOBS = int(os.environ.get("BENCH_MAIL_JOBS", "1000"))
-LATENCY_MAILS = int(os.environ.get("BENCH_LATENCY_MAILS", "300"))
-LATENCY_RATE = float(os.environ.get("BENCH_LATENCY_RATE", "20"))  # messages per second
+TRIVIAL_JOBS = 3000
+MAIL_JOBS = 1000
+LATENCY_MAILS = 300
+LATENCY_RATE = 20.0  # messages per second, below what one worker gets through
 RESULTS = ROOT / "bench-results" / "jobs.md"
 
 

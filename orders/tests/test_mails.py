@@ -180,6 +180,7 @@ def test_markup_in_a_product_or_shop_name_is_escaped_in_html_and_kept_as_written
     run_queued_jobs()
 
     buyer = inbox().messages()[0]
+    assert buyer.message["Reply-To"] is None  # the shop has no contact email
     text, html = text_part(buyer), html_part(buyer)
     assert "1 x <script>alert(1)</script> Mug\n" in text
     assert "Thank you for your order at Bob & <b>Co</b>." in text
