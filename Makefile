@@ -9,7 +9,8 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront bench-payments clean
+.PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront bench-payments \
+	bench-jobs clean
 
 # requirements*.txt are lock files (every package, transitive ones too, pinned with its hashes): a fresh clone
 # installs exactly what CI tested. Edit requirements.in / requirements-dev.in, then `make lock`.
@@ -88,6 +89,11 @@ bench-storefront: $(INSTALLED)
 # and queries, as ratios (not a test). Writes bench-results/payments.md.
 bench-payments: $(INSTALLED)
 	$(BIN)/python bench/payments.py
+
+# Job queue figures (not a test): jobs/s of one and two workers (trivial jobs, then mail to an SMTP server of
+# its own) and mail's enqueue -> delivered p50/p95. Writes bench-results/jobs.md.
+bench-jobs: $(INSTALLED)
+	$(BIN)/python bench/jobs.py
 
 clean:
 	rm -rf $(VENV) .devdata .pytest_cache .ruff_cache .mypy_cache

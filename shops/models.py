@@ -8,8 +8,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from shops.branding import validate_mail_footer, validate_single_line
 from shops.currencies import validate_currency_code
 
+MAIL_SENDER_NAME_MAX = 78  # what a From display name may hold on one header line
+MAIL_FOOTER_MAX = 1000
 MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 3, "validators": [MinValueValidator(0)]}
 
 
@@ -38,6 +41,15 @@ class Shop(models.Model):
     contact_address = models.TextField(max_length=1000, blank=True, default="")
     # Whether the storefront shows exact stock counts; otherwise customers only see in/out of stock.
     show_stock_quantity = models.BooleanField(default=False)
+    # Branding of the shop's mails to buyers (plain values put into our own templates, never templates):
+    # the From display name (blank: the shop's name), a footer under every mail, the profile image as logo.
+    mail_sender_name = models.CharField(
+        max_length=MAIL_SENDER_NAME_MAX, blank=True, default="", validators=[validate_single_line]
+    )
+    mail_footer = models.TextField(
+        max_length=MAIL_FOOTER_MAX, blank=True, default="", validators=[validate_mail_footer]
+    )
+    mail_show_logo = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from orders.mails import order_placed_mails_queue
 from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
 from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType
 from shops.pricing import unit_price
@@ -157,13 +158,13 @@ def cart_checkout(
     today: date | None = None,
 ) -> CheckoutResult:
     """Turn the cart into an order: every line re-read and re-checked under lock, priced at today's price,
-    tracked stock taken, the cart marked converted.
+    tracked stock taken, the cart marked converted, the buyer's confirmation and the seller's notice queued.
 
     With an idempotency key that an earlier checkout of this cart used with the same fields, that order is
     returned and nothing is written; with other fields, IdempotencyKeyMismatch. A converted (or abandoned, or
     unknown) cart is otherwise a 404; a key used by another cart raises IdempotencyKeyConflict. Two checkouts
     of one cart never run at once (the cart row is locked): the second waits, then replays or is refused."""
-    cart = Cart.objects.select_for_update(of=("self",)).select_related("shop").filter(token=token).first()
+    cart = Cart.objects.select_for_update(of=("self",)).select_related("shop__owner").filter(token=token).first()
     if cart is None:
         raise Http404("No such cart.")
     fingerprint = checkout_fingerprint(
@@ -209,7 +210,7 @@ def cart_checkout(
     # The shop and cart were just read (and the cart locked): only the order's own fields need checking.
     order.full_clean(exclude=["order_number", "shop", "cart"], validate_unique=False, validate_constraints=False)
     _order_insert(order=order)
-    OrderItem.objects.bulk_create(
+    order_lines = OrderItem.objects.bulk_create(
         OrderItem(
             order=order,
             product=line.product,
@@ -228,4 +229,6 @@ def cart_checkout(
     )
     cart.status = CartStatus.CONVERTED
     cart.save(update_fields=["status", "updated_at"])
+    # To the owner's account address (always there, and theirs), not the shop's public contact address.
+    order_placed_mails_queue(order=order, lines=order_lines, seller_email=cart.shop.owner.email)
     return CheckoutResult(order=order, created=True)

@@ -1,8 +1,10 @@
-"""Order status changes: only along the allowed transitions; cancelling or refunding gives the stock back."""
+"""Order status changes: only along the allowed transitions; cancelling or refunding gives the stock back; the
+buyer hears of the changes that matter to them."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from orders.mails import order_status_mail_queue
 from orders.models import Order, OrderItem, OrderStatus
 from shops.stock import StockLine, stock_return
 
@@ -43,8 +45,9 @@ def _stock_return(*, order: Order) -> None:
 @transaction.atomic
 def order_status_change(*, order: Order, status: str) -> Order:
     """Move the order to `status` (the same status is a no-op). Allowed: pending -> paid | cancelled,
-    paid -> fulfilled | refunded | cancelled, fulfilled -> refunded; cancelled and refunded are final."""
-    order = Order.objects.select_for_update().get(id=order.id)
+    paid -> fulfilled | refunded | cancelled, fulfilled -> refunded; cancelled and refunded are final. The buyer
+    is mailed when orders.mails.BUYER_STATUS_MAILS lists the new status, in this transaction."""
+    order = Order.objects.select_for_update(of=("self",)).select_related("shop").get(id=order.id)
     if status == order.status:
         return order
     order_status_transition_check(current=order.status, new=status)
@@ -52,4 +55,5 @@ def order_status_change(*, order: Order, status: str) -> Order:
         _stock_return(order=order)
     order.status = status
     order.save(update_fields=["status", "updated_at"])
+    order_status_mail_queue(order=order)
     return order

@@ -7,7 +7,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from shops.models import Product, ProductStatus, StockStatus, VariantInputType
+from shops.models import MAIL_FOOTER_MAX, MAIL_SENDER_NAME_MAX, Product, ProductStatus, StockStatus, VariantInputType
 from shops.variant_plan import MAX_VARIANT_TYPES
 from shops.variants import OPTION_KEYS, TYPE_KEYS
 
@@ -56,6 +56,20 @@ class ShopInputSerializer(serializers.Serializer):
     contact_website = serializers.URLField(max_length=500, required=False, allow_blank=True)
     contact_address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     show_stock_quantity = serializers.BooleanField(required=False, help_text="Show exact stock on the storefront.")
+    mail_sender_name = serializers.CharField(
+        max_length=MAIL_SENDER_NAME_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="The From name of the shop's mails (blank: the shop's name). One line.",
+    )
+    mail_footer = serializers.CharField(
+        max_length=MAIL_FOOTER_MAX,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text="Plain text under every mail to buyers (line breaks kept; no markup is interpreted).",
+    )
+    mail_show_logo = serializers.BooleanField(required=False, help_text="Show the profile image atop the mails.")
     # profile_image_url / cover_image_url are not accepted: images are set only by uploading them.
 
     def validate_currency(self, value: str) -> str:

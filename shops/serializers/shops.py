@@ -57,6 +57,9 @@ class ShopSerializer(_ShopContactMixin, _ShopImagesMixin, serializers.ModelSeria
             "featured_category_3",
             *SHOP_CONTACT_FIELDS,
             "show_stock_quantity",
+            "mail_sender_name",
+            "mail_footer",
+            "mail_show_logo",
             "created_at",
             "updated_at",
         ]

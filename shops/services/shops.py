@@ -17,6 +17,7 @@ from shops.storefront_cache import storefront_changed
 
 SLUG_MAX = slug_max_length(Shop)
 FEATURED_FIELDS = ("featured_category_1", "featured_category_2", "featured_category_3")
+MAIL_BRANDING_FIELDS = ("mail_sender_name", "mail_footer", "mail_show_logo")
 CONTACT_FIELDS = ("contact_email", "contact_phone", "contact_website", "contact_address")
 EDITABLE_FIELDS = (
     "name",
@@ -27,6 +28,7 @@ EDITABLE_FIELDS = (
     *CONTACT_FIELDS,
     "show_stock_quantity",
     *FEATURED_FIELDS,
+    *MAIL_BRANDING_FIELDS,
 )
 IMAGE_FOLDER = "shop_images"
 ShopImageKind = Literal["profile_image", "cover_image"]

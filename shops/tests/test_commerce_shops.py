@@ -50,6 +50,9 @@ def test_upload_sets_the_shop_image_and_answers_the_shop(
             "contact_website": "",
             "contact_address": "",
             "show_stock_quantity": False,
+            "mail_sender_name": "",
+            "mail_footer": "",
+            "mail_show_logo": True,
             "created_at": as_json(shop.created_at),
             "updated_at": as_json(shop.updated_at),
         }

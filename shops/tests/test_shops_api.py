@@ -29,6 +29,9 @@ UNSET_EXTRAS = {
     "contact_website": "",
     "contact_address": "",
     "show_stock_quantity": False,
+    "mail_sender_name": "",
+    "mail_footer": "",
+    "mail_show_logo": True,
 }
 
 
