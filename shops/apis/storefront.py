@@ -56,7 +56,7 @@ class PublicShopApi(PublicApi):
     @extend_schema(responses={200: PublicShopWithProductsSerializer, 404: None})
     def get(self, request: Request, shop_slug: str) -> Response:
         shop = selectors.shop_get_public(slug=shop_slug)
-        products = selectors.product_list_public_for_shop_page(shop=shop)
+        products = selectors.product_grid_for_shop_page(shop_slug=shop.slug)
         return Response(storefront_json.shop_page_json(shop, products, storefront_json.url_maker(request)))
 
 
