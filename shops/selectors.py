@@ -27,7 +27,15 @@ from shops.models import (
     Shop,
 )
 from shops.stock import on_sale_filter
-from shops.storefront_sql import PRODUCT_COLUMNS, PreparedQuery, json_array, json_value, product_of
+from shops.storefront_sql import (
+    PRODUCT_COLUMNS,
+    SHOP_COLUMNS,
+    PreparedQuery,
+    json_array,
+    json_value,
+    product_of,
+    shop_of,
+)
 
 
 def shop_list_for_owner(*, owner: User) -> QuerySet[Shop]:
@@ -115,6 +123,19 @@ def shop_get_public(*, slug: str) -> Shop:
     return get_object_or_404(
         Shop.objects.select_related("featured_category_1", "featured_category_2", "featured_category_3"), slug=slug
     )
+
+
+_SHOP_PAGE_SHOP = PreparedQuery(
+    lambda shop_slug, product_slug, today: Shop.objects.filter(slug=shop_slug), SHOP_COLUMNS
+)
+
+
+def shop_get_public_page(*, slug: str) -> Shop:
+    """`shop_get_public` for the shop page, compiled once (shops.storefront_sql): a row in Shop's shape."""
+    rows = _SHOP_PAGE_SHOP.rows(shop_slug=slug)
+    if not rows:
+        raise Http404("No shop matches the given query.")
+    return shop_of(rows[0])
 
 
 def _on_sale(shop: Shop) -> QuerySet[Product]:

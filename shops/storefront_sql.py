@@ -17,7 +17,7 @@ from typing import Any, cast
 from django.db import connection
 from django.db.models import QuerySet
 
-from shops.models import Product
+from shops.models import Product, Shop
 
 # Stand-ins the query is compiled with; each is replaced by this request's value. No stored slug holds a NUL
 # (PostgreSQL text cannot), and the stand-ins never reach the database.
@@ -66,12 +66,14 @@ class PreparedQuery:
         if compiled is None:
             queryset = self.build(SHOP_SLUG, PRODUCT_SLUG, TODAY).values_list(*self.columns)
             sql, params = queryset.query.sql_with_params()
-            if SHOP_SLUG not in params or TODAY not in params:
-                raise RuntimeError("a prepared storefront query must take the shop's slug and today as parameters")
+            if SHOP_SLUG not in params:
+                raise RuntimeError("a prepared storefront query must take the shop's slug as a parameter")
             compiled = self._compiled[key] = (sql + self.suffix, list(params))
         return compiled
 
-    def rows(self, *, shop_slug: str, product_slug: str = "", today: date, extra: Sequence[Any] = ()) -> list[Any]:
+    def rows(
+        self, *, shop_slug: str, product_slug: str = "", today: date = TODAY, extra: Sequence[Any] = ()
+    ) -> list[Any]:
         """The rows as dicts of `columns`; `extra` fills the suffix's placeholders."""
         sql, template = self._sql()
         stand_ins: dict[Any, Any] = {SHOP_SLUG: shop_slug, PRODUCT_SLUG: product_slug, TODAY: today}
@@ -108,3 +110,38 @@ def product_of(row: dict[str, Any], **annotations: Any) -> Product:
         **annotations,
     )
     return cast(Product, product)
+
+
+FEATURED_SLOTS = ("featured_category_1", "featured_category_2", "featured_category_3")
+SHOP_OWN_COLUMNS = (
+    "id",
+    "name",
+    "slug",
+    "heading",
+    "description",
+    "currency",
+    "profile_image",
+    "cover_image",
+    "contact_email",
+    "contact_phone",
+    "contact_website",
+    "contact_address",
+)
+SHOP_COLUMNS = (
+    *SHOP_OWN_COLUMNS,
+    *(f"{slot}{part}" for slot in FEATURED_SLOTS for part in ("_id", "__name", "__slug")),
+)
+
+
+def shop_of(row: dict[str, Any]) -> Shop:
+    """A row of SHOP_COLUMNS as the shop page's builder reads a Shop with its featured categories selected (its
+    images as objects with a `name`, as FieldFile). Not a model instance: typed as one for its reader."""
+    featured = {
+        slot: None
+        if row[f"{slot}_id"] is None
+        else SimpleNamespace(id=row[f"{slot}_id"], name=row[f"{slot}__name"], slug=row[f"{slot}__slug"])
+        for slot in FEATURED_SLOTS
+    }
+    plain = {name: row[name] for name in SHOP_OWN_COLUMNS}
+    images = {name: SimpleNamespace(name=plain.pop(name) or "") for name in ("profile_image", "cover_image")}
+    return cast(Shop, SimpleNamespace(**plain, **images, **featured))
