@@ -1,7 +1,8 @@
 """Where a request's CPU goes (not a test): the WSGI application of the production settings called in-process
 on a small seeded catalogue, CPU ms per request (process time, so a busy machine barely moves it) and, with
 --profile, cProfile's top functions. Uses POSTGRES_* (default: 127.0.0.1:5432, user postgres, a database of
-its own, created afresh with --seed) and local storage with bucket-style urls (no network).
+its own, shopbuilder_profile, created afresh with --seed) and a bucket on a closed port (its urls are built as in
+production; nothing is sent).
 
     .venv/bin/python bench/profile_requests.py --seed
     .venv/bin/python bench/profile_requests.py [--profile NAME] [--requests N] [--cache]
@@ -22,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DATABASE = os.environ.get("PROFILE_DATABASE", "shopbuilder_profile")
+DATABASE = "shopbuilder_profile"
 SHOPS, PRODUCTS_PER_SHOP = 3, 200
 PASSWORD = "profile-Password-7"  # noqa: S105 - a throwaway account of a local database
 
@@ -58,7 +59,12 @@ def configure(*, cache: bool) -> None:
 def seed() -> None:
     import psycopg
 
-    with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True) as connection:
+    server = {
+        "host": os.environ["POSTGRES_HOST"],
+        "port": os.environ["POSTGRES_PORT"],
+        "user": os.environ["POSTGRES_USER"],
+    }
+    with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         connection.execute(f"CREATE DATABASE {DATABASE}")
     import django
