@@ -59,12 +59,8 @@ def configure(*, cache: bool) -> None:
 def seed() -> None:
     import psycopg
 
-    server = {
-        "host": os.environ["POSTGRES_HOST"],
-        "port": os.environ["POSTGRES_PORT"],
-        "user": os.environ["POSTGRES_USER"],
-    }
-    with psycopg.connect(**server, dbname="postgres", autocommit=True) as connection:
+    server = " ".join(f"{part}={os.environ[f'POSTGRES_{part.upper()}']}" for part in ("host", "port", "user"))
+    with psycopg.connect(server, dbname="postgres", autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         connection.execute(f"CREATE DATABASE {DATABASE}")
     import django
