@@ -3,6 +3,7 @@ and the local file system. Both offer what an upload needs beyond Django's Stora
 that a client sends the bytes to, and a download into a file in pieces — so no caller branches on which one
 it has."""
 
+import re
 import shutil
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
@@ -42,11 +43,27 @@ class BucketStorage(S3Storage):
     not a botocore call (~0.1 ms each, hundreds per storefront page)."""
 
     receives_posts = False
+    # Names whose url is the prefix and the name as is: path segments of letters, digits, "_", "-" and inner
+    # dots (no empty, "." or ".." segment, nothing to quote), as the names this project makes all are.
+    PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*")
 
     def __init__(self, **settings: Any) -> None:
         super().__init__(**settings)
         if not self.custom_domain:
             raise ValueError("BucketStorage needs custom_domain (config.env.spaces_storage_options sets it).")
+        self._url_prefix: str | None = None
+
+    def url(self, name: str, parameters: Any = None, expire: Any = None, http_method: Any = None) -> str:
+        """S3Storage's url, for a plain name (PLAIN_NAME) without a query string as a concatenation: the
+        storefront builds hundreds a page (S3Storage normalises, joins and quotes each, ~14 us)."""
+        if parameters or expire or http_method or not self.PLAIN_NAME.fullmatch(name) or ".." in name:
+            return str(super().url(name, parameters, expire, http_method))
+        if self._url_prefix is None:
+            probe = str(super().url("x"))  # the prefix exactly as S3Storage makes it under this configuration
+            if self.querystring_auth and self.cloudfront_signer:  # signed urls: no shared prefix
+                return str(super().url(name))
+            self._url_prefix = probe.removesuffix("x")
+        return self._url_prefix + name
 
     def presigned_post(self, name: str, *, content_type: str, max_bytes: int, expires_in: int) -> PresignedPost:
         """A POST policy for exactly this key, this Content-Type and 1 to `max_bytes` bytes (the bucket refuses

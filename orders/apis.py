@@ -132,7 +132,7 @@ class CartItemAddApi(CartApi):
         "no longer active cart_token starts a new cart.",
     )
     def post(self, request: Request, shop_slug: str) -> Response:
-        shop = shop_selectors.shop_get_public(slug=shop_slug)
+        shop = shop_selectors.shop_get_public_plain(slug=shop_slug)  # no featured categories: a cart shows none
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         added = cart_services.cart_item_add(shop=shop, **data.validated_data)

@@ -28,5 +28,10 @@ def amount_fits_currency(amount: Decimal, code: str) -> bool:
     return amount == amount.quantize(step)
 
 
+@cache
+def _smallest_unit(code: str) -> Decimal:
+    return Decimal(1).scaleb(-currency_exponent(code))
+
+
 def quantize_for_currency(amount: Decimal, code: str) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-currency_exponent(code)))
+    return amount.quantize(_smallest_unit(code))

@@ -2,6 +2,7 @@
 queries for one row or a hundred. Owner selectors scope to the owner: another user's rows are a 404."""
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, JSONField, OuterRef, Prefetch, QuerySet, Subquery, TextField, Window
 from django.db.models.functions import Cast, JSONObject
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -25,6 +27,15 @@ from shops.models import (
     Shop,
 )
 from shops.stock import on_sale_filter
+from shops.storefront_sql import (
+    PRODUCT_COLUMNS,
+    SHOP_COLUMNS,
+    PreparedQuery,
+    json_array,
+    json_value,
+    product_of,
+    shop_of,
+)
 
 
 def shop_list_for_owner(*, owner: User) -> QuerySet[Shop]:
@@ -114,6 +125,19 @@ def shop_get_public(*, slug: str) -> Shop:
     )
 
 
+_SHOP_PAGE_SHOP = PreparedQuery(
+    lambda shop_slug, product_slug, today: Shop.objects.filter(slug=shop_slug), SHOP_COLUMNS
+)
+
+
+def shop_get_public_page(*, slug: str) -> Shop:
+    """`shop_get_public` for the shop page, compiled once (shops.storefront_sql): a row in Shop's shape."""
+    rows = _SHOP_PAGE_SHOP.rows(shop_slug=slug)
+    if not rows:
+        raise Http404("No shop matches the given query.")
+    return shop_of(rows[0])
+
+
 def _on_sale(shop: Shop) -> QuerySet[Product]:
     return _with_catalogue_relations(
         Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop=shop), active_items_only=True
@@ -172,11 +196,11 @@ GRID_FIELDS = (
 )
 
 
-def _grid(products: QuerySet[Product]) -> QuerySet[Product]:
+def _grid(products: QuerySet[Product], *, today: date | None = None) -> QuerySet[Product]:
     """Products as the storefront grids show them, in one query: each with its shop, category, primary image
     (`primary_image`, a dict or None) and whether it has variants; no variant types or items."""
     return (
-        products.filter(on_sale_filter(today=timezone.localdate()))
+        products.filter(on_sale_filter(today=today or timezone.localdate()))
         .select_related("category", "shop")
         .only(*GRID_FIELDS)
         .annotate(
@@ -201,17 +225,45 @@ def shop_get_public_plain(*, slug: str) -> Shop:
     return get_object_or_404(Shop, slug=slug)
 
 
+GRID_COLUMNS = (*PRODUCT_COLUMNS, "has_variants", "primary_image")
+
+
+def _grid_of_shop(shop_slug: str, _product_slug: str, today: date) -> QuerySet[Product]:
+    return _grid(Product.objects.filter(shop__slug=shop_slug), today=today)
+
+
+# The usual pages, compiled once (shops.storefront_sql): a list page with no filter, the shop page's grid.
+_LIST_PAGE = PreparedQuery(
+    lambda shop_slug, product_slug, today: _grid_of_shop(shop_slug, product_slug, today).annotate(
+        matching=Window(Count("*"))
+    ),
+    (*GRID_COLUMNS, "matching"),
+    suffix=" LIMIT %s OFFSET %s",
+)
+_SHOP_PAGE_GRID = PreparedQuery(_grid_of_shop, GRID_COLUMNS, suffix=" LIMIT %s")
+
+
+def _grid_products(rows: list[dict[str, Any]]) -> list[Product]:
+    return [
+        product_of(row, has_variants=row["has_variants"], primary_image=json_value(row["primary_image"]))
+        for row in rows
+    ]
+
+
 def product_page_public(
     *, shop_slug: str, filters: Any, offset: int, limit: int
 ) -> tuple[Sequence[Product], int | None]:
     """One page of the storefront grid and the number of products the filters match, in one query (the
     count is a window over the filtered rows; each product carries its shop). The count is None when the
     page is empty: the caller then asks `shop_get_public_plain` and `product_count_public`. Invalid filters
-    are a ValidationError (after a 404 for an unknown shop, as the other pages answer)."""
+    are a ValidationError (after a 404 for an unknown shop, as the other pages answer). Without filters (the
+    usual page) the query is the one compiled once, and the products are rows in Product's shape."""
+    if not _has_filters(filters):
+        rows = _LIST_PAGE.rows(shop_slug=shop_slug, today=timezone.localdate(), extra=(limit, offset))
+        return _grid_products(rows), (rows[0]["matching"] if rows else None)
     products = _grid(Product.objects.filter(shop__slug=shop_slug))
     try:
-        # No filter asked (the usual page): no filterset to build.
-        filtered = _filtered(PublicProductFilter, filters, products) if _has_filters(filters) else products
+        filtered = _filtered(PublicProductFilter, filters, products)
     except ValidationError:
         shop_get_public_plain(slug=shop_slug)
         raise
@@ -231,6 +283,14 @@ def product_list_public_for_shop_page(*, shop: Shop) -> list[Product]:
     """The products the shop page embeds: the newest STOREFRONT_SHOP_PAGE_PRODUCTS on sale, in grid shape
     (the product list has the rest, the product page the variants)."""
     return list(_grid_public(shop)[: settings.STOREFRONT_SHOP_PAGE_PRODUCTS])
+
+
+def product_grid_for_shop_page(*, shop_slug: str) -> list[Product]:
+    """`product_list_public_for_shop_page` by the shop's slug, compiled once: rows in Product's shape."""
+    rows = _SHOP_PAGE_GRID.rows(
+        shop_slug=shop_slug, today=timezone.localdate(), extra=(settings.STOREFRONT_SHOP_PAGE_PRODUCTS,)
+    )
+    return _grid_products(rows)
 
 
 def category_list_public(*, shop_slug: str) -> list[Category]:
@@ -258,9 +318,22 @@ def _option_rows() -> QuerySet[ProductVariantOption]:
 def product_get_public_page(*, shop_slug: str, product_slug: str) -> Product:
     """A product page in one query: the product with its shop and category, and as JSON arrays its images,
     its variant types with their options, and its active inventory items (at most PRODUCT_MAX_INVENTORY_ITEMS)
-    with their options (`image_rows`, `variant_type_rows`, `item_rows`; prices of items as text, exact).
-    `storefront_json.product_page_json` shapes it; `product_get_public` is the same product for the
-    serializers."""
+    with their options (`image_rows`, `variant_type_rows`, `item_rows`; prices of items as text, exact), as a
+    row in Product's shape (the query compiled once: shops.storefront_sql). `storefront_json.product_page_json`
+    shapes it; `product_get_public` is the same product for the serializers."""
+    rows = _PRODUCT_PAGE.rows(shop_slug=shop_slug, product_slug=product_slug, today=timezone.localdate())
+    if not rows:
+        raise Http404("No product matches the given query.")
+    row = rows[0]
+    return product_of(
+        row,
+        image_rows=json_array(row["image_rows"]),
+        variant_type_rows=json_array(row["variant_type_rows"]),
+        item_rows=json_array(row["item_rows"]),
+    )
+
+
+def _product_page(shop_slug: str, product_slug: str, today: date) -> QuerySet[Product]:
     images = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
     types = ProductVariantType.objects.filter(product=OuterRef("pk")).order_by("position", "id")
     type_options = _option_rows().filter(variant_type=OuterRef("pk"))
@@ -269,7 +342,7 @@ def product_get_public_page(*, shop_slug: str, product_slug: str) -> Product:
         "variant_type__position", "variant_type_id", "position", "id"
     )
     products = (
-        Product.objects.filter(on_sale_filter(today=timezone.localdate()), shop__slug=shop_slug, slug=product_slug)
+        Product.objects.filter(on_sale_filter(today=today), shop__slug=shop_slug, slug=product_slug)
         .select_related("category", "shop")
         .annotate(
             image_rows=ArraySubquery(images.values(json=_image_object())),
@@ -313,4 +386,11 @@ def product_get_public_page(*, shop_slug: str, product_slug: str) -> Product:
             ),
         )
     )
-    return get_object_or_404(products)
+    return products
+
+
+_PRODUCT_PAGE = PreparedQuery(
+    _product_page,
+    (*PRODUCT_COLUMNS, "image_rows", "variant_type_rows", "item_rows"),
+    depends_on=lambda: settings.PRODUCT_MAX_INVENTORY_ITEMS,  # the items' LIMIT is in the SQL
+)

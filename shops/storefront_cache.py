@@ -1,15 +1,16 @@
 """Rendered anonymous storefront responses, cached per shop version: the keys, the versions and their bumps.
 
-A page is cached under its shop's slug, the shop's current version, today's date (availability windows change
-at midnight) and a digest of the scheme, host, path (absolute urls carry the host) and the parameters that change
-the answer in canonical form (`shops.storefront_query`; unknown ones ignored), with the rendered body and its
-ETag as the value. A body over STOREFRONT_CACHE_MAX_BYTES is not kept. A token that cannot log anyone in
-(garbage, unknown) counts as anonymous, as it does for the response. A hit costs two cache reads (the version,
-then the page) and no query. A write that changes what a storefront shows calls `storefront_changed`; once the
-transaction commits the shop's version key is deleted, so the next read makes a new version and renders
-afresh. Versions are random tokens, never counters: a page rendered from rows read before a commit can only be
-stored under a version that the commit's bump has already retired, and a deleted version is never made again.
-Time alone changes a page only at midnight (availability windows are dates, and `today` is in the key), so a page
+A page is cached under its shop's slug, today's date (availability windows change at midnight) and a digest of
+the scheme, host, path (absolute urls carry the host) and the parameters that change the answer in canonical form
+(`shops.storefront_query`; unknown ones ignored), with the rendered body, its ETag and the shop's version it was
+rendered under as the value. A body over STOREFRONT_CACHE_MAX_BYTES is not kept. A token that cannot log anyone in
+(garbage, unknown) counts as anonymous, as it does for the response. A hit costs one cache read of two keys (the
+shop's current version and the page: one round trip) and no query; a page rendered under another version than
+the current one is a miss. A write that changes what a storefront shows calls `storefront_changed`; once the
+transaction commits the shop's version key is deleted, so the next read makes a new version and renders afresh.
+Versions are random tokens, never counters: a page rendered from rows read before a commit can only be stored
+with a version that the commit's bump has already retired, and a deleted version is never made again. Time
+alone changes a page only at midnight (availability windows are dates, and `today` is in the key), so a page
 lives until the end of its day, at most STOREFRONT_CACHE_SECONDS: that maximum only bounds the staleness of a
 write that no bump covers (a raw SQL update)."""
 
@@ -40,22 +41,17 @@ def _version_key(slug: str) -> str:
     return f"storefront:version:{slug}"
 
 
-def _version(slug: str) -> str | None:
-    """The shop's current version, made when there is none (None when the cache keeps nothing). Made before
-    the rows are read, so a bump that commits between the read and the store retires the version the page is
-    stored under."""
-    key = _version_key(slug)
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, secrets.token_hex(8), timeout=None)
-        version = cache.get(key)
-    return version
+def _new_version(key: str) -> str | None:
+    """A version for a shop that has none (None when the cache keeps nothing). Made before the rows are read, so
+    a bump that commits between the read and the store retires the version the page is stored with."""
+    cache.add(key, secrets.token_hex(8), timeout=None)
+    return cache.get(key)
 
 
-def _page_key(request: HttpRequest, slug: str, version: str, params: list[tuple[str, str]], today: date) -> str:
+def _page_key(request: HttpRequest, slug: str, params: list[tuple[str, str]], today: date) -> str:
     address = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(params)}"
     digest = hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
-    return f"storefront:page:{slug}:{version}:{today.isoformat()}:{digest}"
+    return f"storefront:page:{slug}:{today.isoformat()}:{digest}"
 
 
 def page_lifetime(*, today: date, now: datetime) -> int:
@@ -74,14 +70,20 @@ def _accepts_json(request: HttpRequest) -> bool:
 
 @dataclass
 class CachedPage:
+    """Where a page is kept (`key`), the shop's version it is valid for, and what the cache held there."""
+
     key: str
     today: date
+    version: str
+    stored: tuple[str, bytes, str, dict[str, str]] | None
 
     def response(self) -> HttpResponse | None:
-        stored = cache.get(self.key)
-        if stored is None:
+        """The stored page when it was rendered under the current version, else None (a miss)."""
+        if self.stored is None:
             return None
-        body, etag, headers = stored
+        version, body, etag, headers = self.stored
+        if version != self.version:
+            return None
         response = HttpResponse(body, headers=headers)
         response["ETag"] = etag
         return response
@@ -99,7 +101,7 @@ class CachedPage:
         if lifetime <= 0:
             return
         headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-        cache.set(self.key, (response.content, etag, headers), timeout=lifetime)
+        cache.set(self.key, (self.version, response.content, etag, headers), timeout=lifetime)
 
 
 def cached_page(request: HttpRequest, *, shop_slug: str, params: list[tuple[str, str]] | None) -> CachedPage | None:
@@ -114,11 +116,15 @@ def cached_page(request: HttpRequest, *, shop_slug: str, params: list[tuple[str,
         or may_carry_login(request)
     ):
         return None
-    version = _version(shop_slug)
-    if version is None:
-        return None
     today = timezone.localdate()
-    return CachedPage(_page_key(request, shop_slug, version, params, today), today)
+    key, version_key = _page_key(request, shop_slug, params, today), _version_key(shop_slug)
+    found = cache.get_many([version_key, key])  # one round trip
+    version, stored = found.get(version_key), found.get(key)
+    if version is None:
+        version, stored = _new_version(version_key), None  # a new version: nothing is stored under it yet
+        if version is None:
+            return None
+    return CachedPage(key, today, version, stored)
 
 
 # --- invalidation ---

@@ -5,12 +5,14 @@ import base64
 import io
 import json
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from storages.backends.s3 import S3Storage
 
 from config.env import spaces_storage_options
 from images.backends import BucketStorage, LocalStorage
@@ -69,6 +71,42 @@ def test_bucket_urls_are_django_storages_own_on_the_endpoint_or_the_public_base_
     assert public.url("product_images/ab.webp") == f"https://cdn.example.com/assets/{root}/product_images/ab.webp"
     with pytest.raises(ValueError, match="custom_domain"):
         bucket_storage(custom_domain="")
+
+
+def url_or_error(url: Any, name: str) -> str:
+    try:
+        return str(url(name))
+    except Exception as error:  # noqa: BLE001 - the error is what is compared
+        return type(error).__name__
+
+
+@pytest.mark.parametrize("public_base_url", ["", "https://cdn.example.com/assets/"])
+@pytest.mark.parametrize("root", ["", "media", "a/b/"])
+def test_bucket_urls_are_exactly_s3storages_for_plain_and_other_names(
+    monkeypatch: pytest.MonkeyPatch, public_base_url: str, root: str
+) -> None:
+    """The fast path for plain names gives what S3Storage itself gives, and every other name goes to it."""
+    monkeypatch.setenv("SPACES_PUBLIC_BASE_URL", public_base_url)
+    storage = BucketStorage(**{**spaces_storage_options(), "location": root})
+    names = [
+        "product_images/0123abcd",
+        "product_images/ab.webp",
+        "a/b/c-d_e.f.jpg",
+        "x",
+        "a..b",
+        "product_images/../other",
+        "./product_images/ab",
+        "product_images//ab",
+        "product_images/ab/",
+        "/product_images/ab",
+        "dir/with space.jpg",
+        "dir/ümlaut.jpg",
+        "dir/q?x=1#y",
+        "dir/.hidden",
+    ]
+    for name in names:
+        assert url_or_error(storage.url, name) == url_or_error(partial(S3Storage.url, storage), name), name
+    assert storage.url("dir/a", parameters={"v": "1"}) == S3Storage.url(storage, "dir/a", parameters={"v": "1"})
 
 
 def test_the_bucket_downloads_an_object_into_a_file(bucket: Any) -> None:

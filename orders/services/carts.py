@@ -167,6 +167,7 @@ def cart_item_add(
         cart = Cart.objects.select_for_update().filter(token=cart_token, shop=shop, status=CartStatus.ACTIVE).first()
     # The cart's lines, read once (at most MAX_CART_LINES): a new cart has none.
     lines = list(CartItem.objects.filter(cart=cart)) if cart is not None else []
+    is_new_cart = cart is None
     if cart is None:
         cart = Cart.objects.create(shop=shop, token=cart_token_new())
 
@@ -198,7 +199,8 @@ def cart_item_add(
     else:
         line.quantity = total
         line.save(update_fields=["quantity", "updated_at"])
-    cart.save(update_fields=["updated_at"])
+    if not is_new_cart:  # a cart made just now has its updated_at already
+        cart.save(update_fields=["updated_at"])
     return CartItemAdded(cart=cart, line=line, created=created)
 
 

@@ -31,7 +31,7 @@ def checkout(api_client: Any, token: str) -> None:
 def test_cart_add_of_a_simple_product(api_client, shop, django_assert_num_queries) -> None:
     products = [ProductFactory(shop=shop, stock_status="limited", stock_quantity=10) for _ in range(2)]
 
-    with django_assert_num_queries(11):  # throttle, shop, 2 savepoints, product, cart insert, line, cart, 3 reads
+    with django_assert_num_queries(10):  # throttle, shop, 2 savepoints, product, cart insert, line, 3 reads
         token = add(api_client, shop, product_id=products[0].id)
     with django_assert_num_queries(12):  # the same, with the cart locked and its lines read instead of inserted
         add(api_client, shop, product_id=products[1].id, cart_token=token)

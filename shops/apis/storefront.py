@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -55,8 +56,8 @@ class PublicShopApi(PublicApi):
 
     @extend_schema(responses={200: PublicShopWithProductsSerializer, 404: None})
     def get(self, request: Request, shop_slug: str) -> Response:
-        shop = selectors.shop_get_public(slug=shop_slug)
-        products = selectors.product_list_public_for_shop_page(shop=shop)
+        shop = selectors.shop_get_public_page(slug=shop_slug)
+        products = selectors.product_grid_for_shop_page(shop_slug=shop.slug)
         return Response(storefront_json.shop_page_json(shop, products, storefront_json.url_maker(request)))
 
 
@@ -147,14 +148,14 @@ class PublicProductListApi(PublicApi):
             if number > 1:
                 raise NotFound(paginator.invalid_page_message)
             count = 0
-        url_for = storefront_json.url_maker(request)
+        url_for, zone = storefront_json.url_maker(request), timezone.get_current_timezone()
         pages = max(1, -(-count // size))
         return Response(
             {
                 "count": count,
                 "next": paginator.page_link(number + 1) if number < pages else None,
                 "previous": paginator.page_link(number - 1) if number > 1 else None,
-                "results": [storefront_json.grid_card(product, url_for) for product in products],
+                "results": [storefront_json.grid_card(product, url_for, zone=zone) for product in products],
             }
         )
 
