@@ -21,9 +21,6 @@ def sender_address(*, display_name: str = "") -> str:
     return formataddr((name, address)) if name else address
 
 
-# No savepoint of its own: inside the caller's transaction (a checkout) a failure fails the caller anyway, and
-# a checkout queues two mails (a savepoint pair each was four round trips).
-@transaction.atomic(savepoint=False)
 def mail_queue(
     *,
     kind: str,
@@ -51,8 +48,11 @@ def mail_queue(
     )
     # The Message-ID was just drawn (make_msgid: time, random, pid): not looked up, the unique index stands.
     mail.full_clean(validate_unique=False)
-    mail.save()
-    mail_deliver.defer(mail_id=mail.id)
+    # The row and its job together; no savepoint of its own: inside the caller's transaction (a checkout queues
+    # two mails) a failed insert fails the caller anyway, and a savepoint pair per mail was two round trips.
+    with transaction.atomic(savepoint=False):
+        mail.save()
+        mail_deliver.defer(mail_id=mail.id)
     return mail
 
 

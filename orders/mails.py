@@ -175,6 +175,7 @@ def order_status_mail_queue(*, order: Order) -> None:
         "shop": _shop_context(shop),
         "order": _order_context(order, OrderItem.objects.filter(order=order)),
         "message": status_mail.message,
+        "greeting_name": order.customer_name,
     }
     text, html = _render("order_status", context)
     mail_queue(
@@ -186,4 +187,89 @@ def order_status_mail_queue(*, order: Order) -> None:
         reply_to=shop.contact_email,
         sender_name=_sender_name(shop),
         reference=f"order:{order.order_number}",
+    )
+
+
+@dataclass(frozen=True)
+class PaymentMails:
+    # The buyer's message, unless the order's status change already sends one (BUYER_STATUS_MAILS).
+    buyer: StatusMail | None
+    seller: StatusMail
+
+
+# What a card payment's outcome mails (payments/services/state.py calls this, in the transaction that records
+# the outcome). `paid` and a full refund move the order, whose status mail tells the buyer.
+PAYMENT_MAILS: dict[str, PaymentMails] = {
+    "paid": PaymentMails(
+        buyer=None,
+        seller=StatusMail(
+            kind="payment_paid_seller",
+            subject="Order {number} is paid",
+            message="The buyer's card payment for this order has succeeded: it is ready to fulfil.",
+        ),
+    ),
+    "failed": PaymentMails(
+        buyer=StatusMail(
+            kind="payment_failed",
+            subject="Your payment for order {number} did not go through",
+            message="Your card payment did not go through and nothing was charged. You can try again with "
+            "another card; the order is kept for you until it expires.",
+        ),
+        seller=StatusMail(
+            kind="payment_failed_seller",
+            subject="A payment attempt for order {number} failed",
+            message="A card payment attempt for this order failed; the buyer may try again.",
+        ),
+    ),
+    "partially_refunded": PaymentMails(
+        buyer=BUYER_STATUS_MAILS["partially_refunded"],
+        seller=StatusMail(
+            kind="payment_partially_refunded_seller",
+            subject="Order {number} has been partly refunded",
+            message="Part of this order's payment has been refunded to the buyer.",
+        ),
+    ),
+    "refunded": PaymentMails(
+        buyer=None,
+        seller=StatusMail(
+            kind="payment_refunded_seller",
+            subject="Order {number} has been refunded",
+            message="This order's payment has been refunded to the buyer in full.",
+        ),
+    ),
+}
+
+
+def _status_mail_queue(*, order: Order, status_mail: StatusMail, to: str, greeting_name: str, buyer: bool) -> None:
+    shop = order.shop
+    context = {
+        "shop": _shop_context(shop),
+        "order": _order_context(order, OrderItem.objects.filter(order=order)),
+        "message": status_mail.message,
+        "greeting_name": greeting_name,
+    }
+    text, html = _render("order_status", context)
+    mail_queue(
+        kind=status_mail.kind,
+        to=to,
+        subject=status_mail.subject.format(number=order.order_number, shop=shop.name),
+        text_body=text,
+        html_body=html,
+        reply_to=shop.contact_email if buyer else order.customer_email,
+        sender_name=_sender_name(shop) if buyer else "",
+        reference=f"order:{order.order_number}",
+    )
+
+
+def order_payment_mails_queue(*, order: Order, outcome: str) -> None:
+    """The buyer's and the seller's (the shop owner's account email) mails for a payment `outcome`, a key of
+    PAYMENT_MAILS."""
+    mails = PAYMENT_MAILS[outcome]
+    if mails.buyer is not None:
+        _status_mail_queue(
+            order=order, status_mail=mails.buyer, to=order.customer_email, greeting_name=order.customer_name, buyer=True
+        )
+    owner = order.shop.owner
+    _status_mail_queue(
+        order=order, status_mail=mails.seller, to=owner.email, greeting_name=owner.get_username(), buyer=False
     )

@@ -15,6 +15,7 @@ import logging
 from django.db import transaction
 from procrastinate.contrib.django import app
 
+from orders.mails import order_payment_mails_queue
 from orders.models import Order, OrderStatus
 from orders.services.orders import order_status_change
 from payments.models import Payment, PaymentStatus, Refund
@@ -32,9 +33,10 @@ LATE_SUCCESS_REFUND_KEY = "late-success"
 
 
 def payment_failed_notify(*, payment: Payment) -> None:
-    """A card attempt on this payment failed (the intent stays open for another). The hook for the buyer's and
-    seller's "payment failed" mails; called once per failed attempt, after the commit that recorded it."""
+    """A card attempt on this payment failed (the intent stays open for another): the buyer's and the seller's
+    "payment failed" mails, queued in the transaction that records the attempt (once per failed attempt)."""
     logger.info("Payment %s of order %s: attempt failed (%s)", payment.id, payment.order_id, payment.failure_message)
+    order_payment_mails_queue(order=payment.order, outcome="failed")
 
 
 def payment_lock(*, payment_id: int) -> Payment:
@@ -62,6 +64,7 @@ def payment_mark_paid(*, payment_id: int, amount: int, currency: str) -> str:
     payment.save(update_fields=["status", "updated_at"])
     if payment.order.status == OrderStatus.PENDING:
         _order_to(payment.order, OrderStatus.PAID)
+    order_payment_mails_queue(order=payment.order, outcome="paid")
     return "paid"
 
 
@@ -103,7 +106,7 @@ def payment_record_failure(*, payment_id: int, message: str) -> str:
     payment.failed_attempts += 1
     payment.failure_message = message[:500]
     payment.save(update_fields=["failed_attempts", "failure_message", "updated_at"])
-    transaction.on_commit(lambda: payment_failed_notify(payment=payment))
+    payment_failed_notify(payment=payment)
     return "failed attempt"
 
 
@@ -124,6 +127,7 @@ def payment_record_refunded(*, payment_id: int, refunded_total: int) -> str:
     payment.save(update_fields=["refunded_amount", "status", "updated_at"])
     if full and payment.order.status in (OrderStatus.PAID, OrderStatus.FULFILLED):
         _order_to(payment.order, OrderStatus.REFUNDED)
+    order_payment_mails_queue(order=payment.order, outcome="refunded" if full else "partially_refunded")
     return payment.status
 
 

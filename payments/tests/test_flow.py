@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from jobs.tests.running import queued_task_names, run_queued_jobs
+from mail.tests.inbox import inbox as mail_inbox
 from orders.models import Order, OrderItem, OrderStatus
 from orders.tests.endpoints import CUSTOMER, checkout_url
 from payments import gateway
@@ -47,12 +48,23 @@ def test_card_checkout_then_confirmation_then_webhook_makes_the_order_paid(api_c
     assert payment.client_secret.startswith(f"{payment.intent_id}_secret_")
     product.refresh_from_db()
     assert product.stock_quantity == 3
+    mail_inbox().clear()
+    assert run_queued_jobs() == ["mail.deliver", "mail.deliver"]
+    buyer, seller = CUSTOMER["customer_email"], shop.owner.email
+    number = order.order_number
+    assert sorted((m.envelope_to[0], m.subject) for m in mail_inbox().messages()) == sorted(
+        [(buyer, f"Your order {number} at {shop.name}"), (seller, f"New order {number} at {shop.name}: 25.00 EUR")]
+    )
 
     buyer_confirms(intent_id=payment.intent_id, account=payment.stripe_account_id)
     [succeeded] = inbox.wait_for(intent_id=payment.intent_id, event_type="payment_intent.succeeded")
     answer = deliver(api_client, succeeded)
     assert queued_task_names() == ["payments.apply_event"]
+    mail_inbox().clear()
     run_queued_jobs()
+    assert sorted((m.envelope_to[0], m.subject) for m in mail_inbox().messages()) == sorted(
+        [(buyer, f"Payment received for order {number}"), (seller, f"Order {number} is paid")]
+    )
 
     assert (answer.status_code, answer.json()) == (200, {"received": True})
     order.refresh_from_db()
@@ -64,7 +76,11 @@ def test_card_checkout_then_confirmation_then_webhook_makes_the_order_paid(api_c
     refund_create(payment=payment, amount=Decimal("25.00"), idempotency_key="r-1", restock_item_ids=[])
     [refunded] = inbox.wait_for(intent_id=payment.intent_id, event_type="charge.refunded")
     assert deliver(api_client, refunded).status_code == 200
+    mail_inbox().clear()
     run_queued_jobs()
+    assert sorted((m.envelope_to[0], m.subject) for m in mail_inbox().messages()) == sorted(
+        [(buyer, f"Order {number} has been refunded"), (seller, f"Order {number} has been refunded")]
+    )
 
     order.refresh_from_db()
     payment.refresh_from_db()
@@ -89,8 +105,16 @@ def test_a_refund_made_outside_the_api_arrives_by_webhook_only(api_client) -> No
 
     deliver(api_client, refunded)
     deliver(api_client, refunded)
+    mail_inbox().clear()
     run_queued_jobs()
 
+    number = Order.objects.get().order_number
+    assert sorted((m.envelope_to[0], m.subject) for m in mail_inbox().messages()) == sorted(
+        [
+            (CUSTOMER["customer_email"], f"Order {number} has been partly refunded"),
+            (shop.owner.email, f"Order {number} has been partly refunded"),
+        ]
+    )
     payment.refresh_from_db()
     assert (payment.status, payment.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 400)
     assert Order.objects.get().status == OrderStatus.PAID

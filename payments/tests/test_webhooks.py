@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from jobs.tests.running import queued_task_names, run_queued_jobs
+from mail.tests.inbox import inbox as mail_inbox
 from orders.models import Order, OrderStatus
 from orders.services.orders import order_status_change
 from orders.tests.endpoints import CUSTOMER, checkout_url
 from payments.models import Payment, PaymentStatus, StripeEvent
-from payments.services import state
 from payments.tasks import EventWaiting
 from payments.tests.factories import cart_with, stocked_product, stripe_shop
 from payments.tests.localstripe import buyer_confirms, deliver, signed, webhook_inbox
@@ -25,6 +25,7 @@ def card_payment(api_client) -> Payment:
     api_client.post(
         checkout_url(cart_with(stocked_product(shop, stock=4, price="10.00")).token), CUSTOMER, format="json"
     )
+    run_queued_jobs()  # the checkout's mails: the queue starts empty
     return Payment.objects.get()
 
 
@@ -126,12 +127,9 @@ def test_a_success_for_another_amount_or_currency_does_not_pay_the_order(api_cli
     ]
 
 
-def test_a_declined_card_counts_an_attempt_and_calls_the_failure_hook(
-    api_client, card_payment, monkeypatch, django_capture_on_commit_callbacks
-) -> None:
+def test_a_declined_card_counts_an_attempt_and_mails_the_buyer_and_the_seller(api_client, card_payment) -> None:
     inbox = webhook_inbox()
-    notified: list[int] = []
-    monkeypatch.setattr(state, "payment_failed_notify", lambda *, payment: notified.append(payment.id))
+    mail_inbox().clear()
     with pytest.raises(Exception, match="declined"):
         buyer_confirms(
             intent_id=card_payment.intent_id, account=card_payment.stripe_account_id, card="pm_card_chargeCustomerFail"
@@ -139,13 +137,19 @@ def test_a_declined_card_counts_an_attempt_and_calls_the_failure_hook(
     [failed] = inbox.wait_for(intent_id=card_payment.intent_id, event_type="payment_intent.payment_failed")
 
     deliver(api_client, failed)
-    with django_capture_on_commit_callbacks(execute=True):
-        run_queued_jobs()
+    deliver(api_client, failed)  # the same event again: one attempt, one pair of mails
+    run_queued_jobs()
 
     card_payment.refresh_from_db()
     assert (card_payment.status, card_payment.failed_attempts) == ("pending", 1)
     assert card_payment.failure_message == "Your card was declined."
-    assert notified == [card_payment.id]
+    order = card_payment.order
+    assert sorted((m.envelope_to[0], m.subject) for m in mail_inbox().messages()) == sorted(
+        [
+            (order.customer_email, f"Your payment for order {order.order_number} did not go through"),
+            (order.shop.owner.email, f"A payment attempt for order {order.order_number} failed"),
+        ]
+    )
 
 
 def test_a_dispute_flags_the_payment_and_leaves_the_order(api_client, card_payment) -> None:
@@ -183,7 +187,8 @@ def test_a_success_after_cancellation_is_refunded_in_full(api_client, card_payme
     [succeeded] = webhook_inbox().wait_for(intent_id=card_payment.intent_id, event_type="payment_intent.succeeded")
 
     deliver(api_client, succeeded)
-    assert run_queued_jobs() == ["payments.apply_event", "payments.send_refund"]
+    # the buyer's "cancelled" mail (it says a payment will be refunded), then the late success and its refund
+    assert run_queued_jobs() == ["mail.deliver", "payments.apply_event", "payments.send_refund"]
 
     card_payment.refresh_from_db()
     assert (card_payment.status, card_payment.refunded_amount) == (PaymentStatus.REFUNDED, 1000)
