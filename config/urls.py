@@ -1,5 +1,5 @@
-"""URL map: /api/v1/auth/, /api/v1/shops/ (catalogue, then carts and orders), the OpenAPI schema and docs, and
-the admin (at ADMIN_URL, when ADMIN_ENABLED)."""
+"""URL map: /api/v1/auth/, /api/v1/shops/ (catalogue, then carts and orders, then webhooks), the OpenAPI schema
+and docs, and the admin (at ADMIN_URL, when ADMIN_ENABLED)."""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/shops/", include("shops.urls")),
     path("api/v1/shops/", include("orders.urls")),
+    path("api/v1/shops/<int:shop_id>/webhooks/", include("webhooks.urls")),
     path("api/v1/health/", HealthApi.as_view(), name="health"),
     path("api/v1/health/live/", LiveApi.as_view(), name="health-live"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

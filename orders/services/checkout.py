@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from events.bus import EventType, emit
 from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
 from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType
 from shops.pricing import unit_price
@@ -228,4 +229,5 @@ def cart_checkout(
     )
     cart.status = CartStatus.CONVERTED
     cart.save(update_fields=["status", "updated_at"])
+    emit(shop_id=order.shop_id, type=EventType.ORDER_CREATED, object_id=order.id)
     return CheckoutResult(order=order, created=True)
