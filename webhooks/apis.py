@@ -2,8 +2,6 @@
 delivery log and replays, and the shop's low-stock threshold. Every lookup goes through the owner's shop, so
 another user's endpoint or delivery is a 404."""
 
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -183,6 +181,3 @@ class WebhookSettingsApi(APIView):
         data.is_valid(raise_exception=True)
         row = endpoint_services.webhook_settings_update(shop=shop, **data.validated_data)
         return Response({"low_stock_threshold": row.low_stock_threshold})
-
-    def patch(self, request: Request, shop_id: int) -> Any:
-        return self.put(request, shop_id)

@@ -92,9 +92,9 @@ def test_checkout_of_simple_products_costs_the_same_for_1_or_3_lines(
         token = add(api_client, shop, product_id=product.id, **({"cart_token": token} if token else {}))
 
     # throttle, 2 savepoints, cart, lines, products locked, one stock update, order (+2 savepoints), its
-    # lines, cart converted, 3 reads of the order
+    # lines, cart converted, the shop's webhook endpoints (none: no event), 3 reads of the order
     assert token is not None
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         checkout(api_client, token)
 
     assert [product.stock_quantity for product in type(products[0]).objects.filter(shop=shop)] == [9] * lines
@@ -107,7 +107,7 @@ def test_checkout_of_3_inventory_items(api_client, shop, django_assert_num_queri
         add(api_client, shop, product_id=product.id, cart_token=token, inventory_item_id=items[key].id)
 
     # + the items locked with their options, the items' update and the product's sum of its items
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         checkout(api_client, token)
 
     product.refresh_from_db()
@@ -122,7 +122,7 @@ def test_checkout_of_3_option_combinations(api_client, shop, django_assert_num_q
         token = add(api_client, shop, product_id=product.id, **body)
 
     assert token is not None
-    with django_assert_num_queries(17):  # + the chosen options and the products' types
+    with django_assert_num_queries(18):  # + the chosen options and the products' types
         checkout(api_client, token)
 
     product.refresh_from_db()
