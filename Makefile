@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront clean
+.PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront bench-webhooks clean
 
 # requirements*.txt are lock files (every package, transitive ones too, pinned with its hashes): a fresh clone
 # installs exactly what CI tested. Edit requirements.in / requirements-dev.in, then `make lock`.
@@ -82,6 +82,11 @@ bench-images: $(INSTALLED)
 # 100-variant shop, cold and warm, anonymous and with a garbage token. Writes bench-results/storefront.md.
 bench-storefront: $(INSTALLED)
 	$(BIN)/python bench/storefront.py
+
+# Webhook figures (not a test): enqueue -> delivered p50/p95 and deliveries/s with one and two webhook workers,
+# receivers on loopback. Writes bench-results/webhooks.md.
+bench-webhooks: $(INSTALLED)
+	$(BIN)/python bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) .devdata .pytest_cache .ruff_cache .mypy_cache
