@@ -2,9 +2,10 @@
 
 Runs with the production settings on POSTGRES_* (or an embedded PostgreSQL) in a database of its own
 (`shopbuilder_bench_webhooks`), real worker processes (`manage.py procrastinate worker --queues webhooks
---concurrency WEBHOOKS_WORKER_CONCURRENCY`) and real HTTP receivers on loopback (threads of this process; hence
-WEBHOOKS_ALLOW_LOOPBACK=True). Events are made by the catalogue's own service (product_create), so each costs what
-it costs in production (the product's JSON built in its transaction).
+--concurrency WEBHOOKS_WORKER_CONCURRENCY --fetch-job-polling-interval 0.2`, as README's Deploy says) and real
+HTTP receivers on loopback (threads of this process; hence WEBHOOKS_ALLOW_LOOPBACK=True). Events are made by the
+catalogue's own service (product_create), so each costs what it costs in production (the product's JSON built in
+its transaction).
 
 Prints, for one and two worker processes: enqueue -> delivered p50 / p95 at a steady 20 events/s, and
 deliveries/s draining a backlog of 1,000 deliveries to 10 shops. Writes bench-results/webhooks.md.
@@ -58,6 +59,8 @@ def workers(count: int) -> Iterator[None]:
         "webhooks",
         "--concurrency",
         str(settings.WEBHOOKS_WORKER_CONCURRENCY),
+        "--fetch-job-polling-interval",
+        "0.2",
     ]
     processes = [
         subprocess.Popen(command, cwd=ROOT, env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603

@@ -31,6 +31,7 @@ def test_the_periodic_work_is_scheduled_by_the_queue_not_cron() -> None:
         "jobs.remove_old": "17 3 * * *",
         "shops.purge_stale_uploads": "*/15 * * * *",
         "orders.abandon_stale_carts": "41 2 * * *",
+        "webhooks.remove_old": "41 3 * * *",
     }
 
 

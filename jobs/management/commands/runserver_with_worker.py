@@ -28,6 +28,8 @@ class Command(BaseCommand):
         command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "procrastinate", "worker"]
         # And one worker for webhooks alone, with many deliveries in flight: a slow receiver holds one of them.
         webhooks = [*command, "--queues", "webhooks", "--concurrency", str(settings.WEBHOOKS_WORKER_CONCURRENCY)]
+        # An endpoint's next delivery waits for its lock and no notification says when that is free: look often.
+        webhooks += ["--fetch-job-polling-interval", "0.2"]
         commands = [*([command] * workers), webhooks]
         processes = [] if reloaded_child else [subprocess.Popen(each) for each in commands]  # noqa: S603
         try:
