@@ -28,6 +28,12 @@ class Answer:
 Answerer = Callable[[ReceivedRequest], Answer]
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's listen backlog is 5: a burst of connections beyond it loses its SYNs, which the client
+    # sends again a second later (a 1 s latency that is the receiver's, not the delivery's).
+    request_queue_size = 1024
+
+
 class Receiver:
     def __init__(self, answer: Answerer | None = None) -> None:
         self.answer: Answerer = answer or (lambda request: Answer())
@@ -63,7 +69,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
