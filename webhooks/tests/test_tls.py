@@ -54,7 +54,7 @@ def tls_receiver(tmp_path: Path) -> Iterator[tuple[int, Path, list[str], list[st
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    context.sni_callback = lambda sock, name, ctx: server_names.append(name or "")  # type: ignore[assignment,func-returns-value]  # records, changes nothing
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name or "")  # records the name, changes nothing
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
