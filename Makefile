@@ -10,7 +10,7 @@ HOST ?= 0.0.0.0
 PORT ?= 8000
 
 .PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront bench-payments \
-	bench-jobs clean
+	bench-jobs bench-webhooks clean
 
 # requirements*.txt are lock files (every package, transitive ones too, pinned with its hashes): a fresh clone
 # installs exactly what CI tested. Edit requirements.in / requirements-dev.in, then `make lock`.
@@ -94,6 +94,11 @@ bench-payments: $(INSTALLED)
 # its own) and mail's enqueue -> delivered p50/p95. Writes bench-results/jobs.md.
 bench-jobs: $(INSTALLED)
 	$(BIN)/python bench/jobs.py
+
+# Webhook figures (not a test): enqueue -> delivered p50/p95 and deliveries/s with one and two webhook workers,
+# receivers on loopback. Writes bench-results/webhooks.md.
+bench-webhooks: $(INSTALLED)
+	$(BIN)/python bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) .devdata .pytest_cache .ruff_cache .mypy_cache

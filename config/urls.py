@@ -1,6 +1,6 @@
-"""URL map: /api/v1/auth/, /api/v1/shops/ (catalogue, carts and orders, the checkout and payments),
-/api/v1/payments/ (Stripe's webhook), the OpenAPI schema and docs, and
-the admin (at ADMIN_URL, when ADMIN_ENABLED)."""
+"""URL map: /api/v1/auth/, /api/v1/shops/ (catalogue, carts and orders, the checkout and payments, webhooks),
+/api/v1/payments/ (Stripe's webhook), the OpenAPI schema and docs, and the admin (at ADMIN_URL, when
+ADMIN_ENABLED)."""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/shops/", include("orders.urls")),
     path("api/v1/shops/", include("payments.urls")),
     path("api/v1/payments/", include(payments_urls.webhook_urlpatterns)),
+    path("api/v1/shops/<int:shop_id>/webhooks/", include("webhooks.urls")),
     path("api/v1/health/", HealthApi.as_view(), name="health"),
     path("api/v1/health/live/", LiveApi.as_view(), name="health-live"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

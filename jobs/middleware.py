@@ -1,8 +1,11 @@
 """A worker middleware that writes the error of every failed attempt to JobFailure (procrastinate keeps only
 the fact that an attempt failed), so the admin shows why a job keeps failing."""
 
+import asyncio
 import traceback
+import weakref
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -33,7 +36,22 @@ async def record_failures(call_next: Callable[[], Awaitable[Any]], context: JobC
         raise
 
 
+_sized_loops: "weakref.WeakSet[asyncio.AbstractEventLoop]" = weakref.WeakSet()
+
+
+async def threads_for_concurrency(call_next: Callable[[], Awaitable[Any]], context: JobContext, worker: Any) -> Any:
+    """Sync tasks run on the event loop's default executor, which has min(32, cores + 4) threads: a worker started
+    with `--concurrency 16` on 2 cores would run only 6 at once. Give its loop as many threads as it has slots."""
+    loop = asyncio.get_running_loop()
+    if loop not in _sized_loops:
+        _sized_loops.add(loop)
+        if worker.concurrency > 1:
+            loop.set_default_executor(ThreadPoolExecutor(max_workers=worker.concurrency, thread_name_prefix="job"))
+    return await call_next()
+
+
 def on_app_ready(app: Any) -> None:
-    """PROCRASTINATE_ON_APP_READY: every worker, wherever it runs, records its failures."""
+    """PROCRASTINATE_ON_APP_READY: every worker, wherever it runs, records its failures and runs as many sync tasks
+    at once as its concurrency says."""
     defaults = app.worker_defaults
-    defaults["worker_middleware"] = [*defaults.get("worker_middleware", []), record_failures]
+    defaults["worker_middleware"] = [*defaults.get("worker_middleware", []), threads_for_concurrency, record_failures]

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.apps import apps
 
-OWN_APPS = {"accounts", "shops", "images", "orders", "knox"}
+OWN_APPS = {"accounts", "shops", "images", "orders", "webhooks", "knox"}
 
 
 def all_rows() -> dict[str, dict[Any, dict[str, Any]]]:

@@ -1,6 +1,7 @@
 """An owner's world for the schema-driven tests: a user with a token, a shop with a category, an active product
 with an image (really stored), a buyer's cart with a line and an order of the shop (made through the real cart
-and checkout services), and the value of every path parameter of the OpenAPI schema in it."""
+and checkout services), a webhook endpoint with a delivery, and the value of every path parameter of the
+OpenAPI schema in it."""
 
 import io
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from orders.services.checkout import cart_checkout
 from shops.models import Category, Product, ProductImage, ProductStatus, Shop
 from shops.services.images import product_image_upload
 from shops.tests.factories import CategoryFactory, ProductFactory, ShopFactory
+from webhooks.services.endpoints import endpoint_create, endpoint_ping
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -77,6 +79,9 @@ def build_world() -> World:
     ordered = cart_item_add(shop=shop, product_id=product.id, quantity=1)
     order = cart_checkout(token=ordered.cart.token, customer_name="A Buyer", customer_email="buyer@example.com").order
     added = cart_item_add(shop=shop, product_id=product.id, quantity=1)
+    # A webhook endpoint of the shop (on loopback, which the tests allow; nothing listens there) with a ping queued.
+    endpoint = endpoint_create(shop=shop, url="http://127.0.0.1:9/hooks", event_types=["order.created"]).endpoint
+    delivery = endpoint_ping(endpoint=endpoint)
     path_values = {
         "shop_id": shop.id,
         "category_id": category.id,
@@ -88,6 +93,8 @@ def build_world() -> World:
         "item_id": added.line.id,
         # The cart's token: also the `{token}` of the direct upload's endpoint, where it is no upload's token.
         "token": added.cart.token,
+        "endpoint_id": endpoint.id,
+        "delivery_id": delivery.id,
     }
     return World(
         owner=owner,

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "shops",
     "orders",
     "payments",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +287,17 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The sender of every message; a shop's mail shows the shop's name with this address and replies go to the shop.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Shop builder <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Outbound webhooks (webhooks app). Loopback addresses (and http) allowed only for tests and development; every
+# other non-public address is always refused (webhooks.addresses).
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# Seconds an attempt may take: to connect (at most 5), to get the answer's headers, and to read its first bytes.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10)
+WEBHOOKS_MAX_ENDPOINTS_PER_SHOP = env.int("WEBHOOKS_MAX_ENDPOINTS_PER_SHOP", default=10)
+# An endpoint whose every attempt failed for this long is disabled and its owner mailed.
+WEBHOOKS_DISABLE_AFTER_HOURS = env.int("WEBHOOKS_DISABLE_AFTER_HOURS", default=72)
+# Deliveries in flight at once in each webhook worker (`manage.py procrastinate worker --queues webhooks`).
+WEBHOOKS_WORKER_CONCURRENCY = env.int("WEBHOOKS_WORKER_CONCURRENCY", default=16)
 
 UNPAGINATED_LIST_LIMIT = env.int("UNPAGINATED_LIST_LIMIT", default=1000)
 # Most seconds an anonymous storefront page stays in the cache (0: not cached). Writes bump the shop's pages

@@ -23,3 +23,6 @@ else:
         "DEBUG dev server; any other entry point needs POSTGRES_HOST, POSTGRES_DB and POSTGRES_USER "
         "(see .env.example)."
     )
+
+# Webhooks to a receiver on this machine (http://localhost:...) while developing.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=DEBUG)

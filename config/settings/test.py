@@ -34,3 +34,6 @@ STOREFRONT_CACHE_SECONDS = 0
 
 # Two test runs at once (e.g. several checkouts on one server) each name their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+
+# The tests' webhook receivers listen on loopback; the SSRF tests turn this off.
+WEBHOOKS_ALLOW_LOOPBACK = True

@@ -33,6 +33,7 @@ def test_the_periodic_work_is_scheduled_by_the_queue_not_cron() -> None:
         "orders.abandon_stale_carts": "41 2 * * *",
         "payments.expire": "* * * * *",
         "payments.reconcile": "*/5 * * * *",
+        "webhooks.remove_old": "41 3 * * *",
     }
 
 

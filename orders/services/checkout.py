@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from events.bus import EventType, emit
 from orders.mails import order_placed_mails_queue
 from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
 from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType
@@ -231,4 +232,5 @@ def cart_checkout(
     cart.save(update_fields=["status", "updated_at"])
     # To the owner's account address (always there, and theirs), not the shop's public contact address.
     order_placed_mails_queue(order=order, lines=order_lines, seller_email=cart.shop.owner.email)
+    emit(shop_id=order.shop_id, type=EventType.ORDER_CREATED, object_id=order.id)
     return CheckoutResult(order=order, created=True)

@@ -4,6 +4,7 @@ buyer hears of the changes that matter to them."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from events.bus import EventType, emit
 from orders.mails import order_status_mail_queue
 from orders.models import Order, OrderItem, OrderStatus
 from shops.stock import StockLine, stock_return
@@ -53,7 +54,8 @@ def order_status_change(*, order: Order, status: str) -> Order:
     order_status_transition_check(current=order.status, new=status)
     if status in STOCK_RETURNING:
         _stock_return(order=order)
-    order.status = status
+    previous, order.status = order.status, status
     order.save(update_fields=["status", "updated_at"])
     order_status_mail_queue(order=order)
+    emit(shop_id=order.shop_id, type=EventType.ORDER_STATUS_CHANGED, object_id=order.id, previous={"status": previous})
     return order

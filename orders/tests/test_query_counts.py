@@ -92,10 +92,11 @@ def test_checkout_of_simple_products_costs_the_same_for_1_or_3_lines(
         token = add(api_client, shop, product_id=product.id, **({"cart_token": token} if token else {}))
 
     # throttle, 2 savepoints, cart, lines, products locked, one stock update, order (+2 savepoints), its
-    # lines, cart converted, 2 mails queued (each: its row and its job), 3 reads of the order; + 4 of payments
-    # (the checkout endpoint is payments'): a savepoint pair, the shop's payment settings, the payment
+    # lines, cart converted, 2 mails queued (each: its row and its job), the shop's webhook endpoints (none: no
+    # event), 3 reads of the order; + 4 of payments (the checkout endpoint is payments'): a savepoint pair, the
+    # shop's payment settings, the payment
     assert token is not None
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(24):
         checkout(api_client, token)
 
     assert [product.stock_quantity for product in type(products[0]).objects.filter(shop=shop)] == [9] * lines
@@ -108,7 +109,7 @@ def test_checkout_of_3_inventory_items(api_client, shop, django_assert_num_queri
         add(api_client, shop, product_id=product.id, cart_token=token, inventory_item_id=items[key].id)
 
     # + the items locked with their options, the items' update and the product's sum of its items
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(28):
         checkout(api_client, token)
 
     product.refresh_from_db()
@@ -123,7 +124,7 @@ def test_checkout_of_3_option_combinations(api_client, shop, django_assert_num_q
         token = add(api_client, shop, product_id=product.id, **body)
 
     assert token is not None
-    with django_assert_num_queries(25):  # + the chosen options and the products' types
+    with django_assert_num_queries(26):  # + the chosen options and the products' types
         checkout(api_client, token)
 
     product.refresh_from_db()

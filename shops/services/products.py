@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.plans import check_can_add_product
 from api.uniqueness import TakenCheck, save_unique
+from events.bus import EventType, emit
 from shops.currencies import amount_fits_currency, currency_exponent
 from shops.models import Category, Product, ProductInventoryItem, Shop
 from shops.services.categories import category_get_or_create_by_name
@@ -138,7 +139,9 @@ def product_create(*, shop: Shop, data: dict[str, Any]) -> Product:
     _apply(product, data)
     product.slug = normalize_given_slug(data["slug"], max_length=SLUG_MAX) if data.get("slug") else "placeholder"
     _validate(product, data)
-    return _save(product, data, regenerate_slug=not data.get("slug"))
+    product = _save(product, data, regenerate_slug=not data.get("slug"))
+    emit(shop_id=shop.id, type=EventType.PRODUCT_CREATED, object_id=product.id)
+    return product
 
 
 @transaction.atomic
@@ -150,10 +153,13 @@ def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     if data.get("slug"):
         product.slug = normalize_given_slug(data["slug"], max_length=SLUG_MAX)
     _validate(product, data)
-    return _save(product, data, regenerate_slug="slug" in data and not data["slug"])
+    product = _save(product, data, regenerate_slug="slug" in data and not data["slug"])
+    emit(shop_id=product.shop_id, type=EventType.PRODUCT_UPDATED, object_id=product.id)
+    return product
 
 
 @transaction.atomic
 def product_delete(*, product: Product) -> None:
     """Deletes the product and its images; their stored objects go once the transaction commits."""
+    emit(shop_id=product.shop_id, type=EventType.PRODUCT_DELETED, object_id=product.id)
     product.delete()

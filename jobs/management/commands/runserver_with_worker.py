@@ -26,7 +26,12 @@ class Command(BaseCommand):
         # change: only the outer process, which lives as long as the command, starts the workers.
         reloaded_child = os.environ.get("RUN_MAIN") == "true"
         command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "procrastinate", "worker"]
-        processes = [] if reloaded_child else [subprocess.Popen(command) for _ in range(workers)]  # noqa: S603
+        # And one worker for webhooks alone, with many deliveries in flight: a slow receiver holds one of them.
+        webhooks = [*command, "--queues", "webhooks", "--concurrency", str(settings.WEBHOOKS_WORKER_CONCURRENCY)]
+        # An endpoint's next delivery waits for its lock and no notification says when that is free: look often.
+        webhooks += ["--fetch-job-polling-interval", "0.2"]
+        commands = [*([command] * workers), webhooks]
+        processes = [] if reloaded_child else [subprocess.Popen(each) for each in commands]  # noqa: S603
         try:
             call_command("runserver", addrport)
         finally:
