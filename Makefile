@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test test-long lint format migrate lock check-deploy bench bench-images bench-storefront bench-payments \
+.PHONY: run test test-long test-long-load test-long-delivery lint format migrate lock check-deploy bench bench-images bench-storefront bench-payments \
 	bench-jobs bench-webhooks clean
 
 # requirements*.txt are lock files (every package, transitive ones too, pinned with its hashes): a fresh clone
@@ -52,14 +52,24 @@ test: lint
 	  echo "chromium is not installed: the browser test is skipped"
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Load, faults and several instances (a few minutes): gunicorn with the production settings on a PostgreSQL and a
-# SeaweedFS of their own, which the tests stop and restart. Loopback only; every wait is bounded. Then the schema
-# fuzzing with five times the examples of `make test`, and the concurrent paid checkouts with 200 buyers.
-test-long: $(INSTALLED)
-	$(BIN)/pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning \
-	  --confcutdir=tests/load tests/load $(PYTEST_ARGS)
+# The long tests (about 15 minutes; tests/load and two suites at scale): gunicorn with the production settings on a
+# PostgreSQL and a SeaweedFS of their own, which the tests stop and restart, and real job workers. Loopback only;
+# every wait is bounded. Two groups, which CI runs partly side by side (.ci/run).
+test-long: test-long-load test-long-delivery
+
+LONG_PYTEST := $(BIN)/pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning --confcutdir=tests/load
+
+# Load, faults, several instances, throttle races; the schema fuzzing at 5x; 200 concurrent paid checkouts.
+test-long-load: $(INSTALLED)
+	$(LONG_PYTEST) tests/load --ignore=tests/load/test_mail_delivery.py --ignore=tests/load/test_webhooks.py \
+	  $(PYTEST_ARGS)
 	$(BIN)/pytest -p no:cacheprovider api/tests/test_fuzz.py --fuzz-scale=5
 	PAYMENT_RACE_BUYERS=200 $(BIN)/pytest -p no:cacheprovider payments/tests/test_races.py -k concurrent_paid
+
+# The delivery proofs: mail through an SMTP outage and a killed worker, webhooks through a failing and a hanging
+# receiver. They mostly wait (outages, stalled workers), so CI runs them beside the second suite.
+test-long-delivery: $(INSTALLED)
+	$(LONG_PYTEST) tests/load/test_mail_delivery.py tests/load/test_webhooks.py $(PYTEST_ARGS)
 
 # `manage.py check --deploy` with production settings and placeholder production values.
 check-deploy: $(INSTALLED)
