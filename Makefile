@@ -79,12 +79,13 @@ check-deploy: $(INSTALLED)
 
 # API figures and ratios (not a test): gunicorn with the production settings on PostgreSQL and S3, a seeded
 # catalogue, wrk (installed here when missing and we are root; else a Python load generator). Writes
-# bench-results/api.md and api.png.
+# bench-results/api.md and api.png. Then checkout with a PaymentIntent against without (bench-payments).
 bench: $(INSTALLED)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; } } || \
 	  echo "wrk is not installed: using the Python load generator (lower figures)"
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/payments.py
 
 # Image pipeline figures and ratios (not a test): prints a table and writes bench-results/images.md.
 bench-images: $(INSTALLED)

@@ -1,45 +1,22 @@
 """Mailed links followed several times at once, on real PostgreSQL (threads, each on its own connection,
 released together): a link works once, whatever the timing."""
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from accounts import links
 from accounts.models import User
 from accounts.services import user_email_confirm, user_password_reset
 from accounts.tests.factories import UserFactory
+from api.tests.races import race
 from mail.models import OutboundMail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CALLERS = 8
-
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in threads started together; each result is the return value or the exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = calls[index]()
-        except Exception as error:  # noqa: BLE001 - the outcome under test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def refusals(results: list[Any]) -> list[str]:

@@ -1,16 +1,15 @@
 """Checkout races on real PostgreSQL: buyers in threads, each on its own connection, released at once.
 Stock is never oversold, and one cart never becomes two orders."""
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from rest_framework.test import APIClient
 
+from api.tests.races import race
 from orders.models import Cart, CartStatus, Order, OrderItem
 from orders.services.checkout import cart_checkout
 from orders.tests.endpoints import CUSTOMER, checkout_url
@@ -20,28 +19,6 @@ from shops.tests.factories import ProductFactory, variant_product
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BUYERS = 50
-
-
-def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in threads started together; each result is the return value or the exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = calls[index]()
-        except Exception as error:  # noqa: BLE001 - the outcome under test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def outcome(result: Any) -> str:

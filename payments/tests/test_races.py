@@ -14,6 +14,7 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
+from api.tests.races import in_pool, race
 from jobs.tests.running import run_queued_jobs
 from orders.models import Order, OrderStatus
 from orders.tests.endpoints import CUSTOMER
@@ -25,7 +26,6 @@ from payments.services.events import event_apply
 from payments.services.expiry import payment_expire, payments_reconcile
 from payments.tests.factories import cart_with, stocked_product, stripe_shop
 from payments.tests.localstripe import Delivery, buyer_confirms, deliver, webhook_inbox
-from payments.tests.races import in_pool, race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
