@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test test-long test-long-load test-long-delivery lint format migrate lock check-deploy bench bench-images bench-storefront bench-payments \
+.PHONY: run test test-long test-long-load test-long-fuzz test-long-delivery lint format migrate lock check-deploy bench bench-images bench-storefront bench-payments \
 	bench-jobs bench-webhooks clean
 
 # requirements*.txt are lock files (every package, transitive ones too, pinned with its hashes): a fresh clone
@@ -54,17 +54,21 @@ test: lint
 
 # The long tests (about 15 minutes; tests/load and two suites at scale): gunicorn with the production settings on a
 # PostgreSQL and a SeaweedFS of their own, which the tests stop and restart, and real job workers. Loopback only;
-# every wait is bounded. Two groups, which CI runs partly side by side (.ci/run).
-test-long: test-long-load test-long-delivery
+# every wait is bounded. Three groups, which CI runs partly side by side (.ci/run).
+test-long: test-long-load test-long-fuzz test-long-delivery
 
 LONG_PYTEST := $(BIN)/pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning --confcutdir=tests/load
 
-# Load, faults, several instances, throttle races; the schema fuzzing at 5x; 200 concurrent paid checkouts.
+# Load, faults, several instances, throttle races; 200 concurrent paid checkouts.
 test-long-load: $(INSTALLED)
 	$(LONG_PYTEST) tests/load --ignore=tests/load/test_mail_delivery.py --ignore=tests/load/test_webhooks.py \
 	  $(PYTEST_ARGS)
-	$(BIN)/pytest -p no:cacheprovider api/tests/test_fuzz.py --fuzz-scale=5
 	PAYMENT_RACE_BUYERS=200 $(BIN)/pytest -p no:cacheprovider payments/tests/test_races.py -k concurrent_paid
+
+# The schema fuzzing with five times the examples of `make test` (a test database of its own, so it can run beside
+# another suite).
+test-long-fuzz: $(INSTALLED)
+	TEST_DATABASE_NAME=test_shopbuilder_fuzz $(BIN)/pytest -p no:cacheprovider api/tests/test_fuzz.py --fuzz-scale=5
 
 # The delivery proofs: mail through an SMTP outage and a killed worker, webhooks through a failing and a hanging
 # receiver. They mostly wait (outages, stalled workers), so CI runs them beside the second suite.
