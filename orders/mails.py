@@ -170,23 +170,8 @@ def order_status_mail_queue(*, order: Order) -> None:
     status_mail = BUYER_STATUS_MAILS.get(order.status)
     if status_mail is None:
         return
-    shop = order.shop
-    context = {
-        "shop": _shop_context(shop),
-        "order": _order_context(order, OrderItem.objects.filter(order=order)),
-        "message": status_mail.message,
-        "greeting_name": order.customer_name,
-    }
-    text, html = _render("order_status", context)
-    mail_queue(
-        kind=status_mail.kind,
-        to=order.customer_email,
-        subject=status_mail.subject.format(number=order.order_number, shop=shop.name),
-        text_body=text,
-        html_body=html,
-        reply_to=shop.contact_email,
-        sender_name=_sender_name(shop),
-        reference=f"order:{order.order_number}",
+    _status_mail_queue(
+        order=order, status_mail=status_mail, to=order.customer_email, greeting_name=order.customer_name, buyer=True
     )
 
 
@@ -241,6 +226,8 @@ PAYMENT_MAILS: dict[str, PaymentMails] = {
 
 
 def _status_mail_queue(*, order: Order, status_mail: StatusMail, to: str, greeting_name: str, buyer: bool) -> None:
+    """One status message: to the buyer from the shop's name (replies to the shop), or to the seller from the
+    platform (replies to the buyer)."""
     shop = order.shop
     context = {
         "shop": _shop_context(shop),
