@@ -35,6 +35,13 @@ def _fresh_cache() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _no_sampled_throttle_purge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The throttle table purges expired rows on about one hit in 200, at random: one more statement in a
+    request, which made exact query counts fail once in a while. Held off here; its own test turns it on."""
+    monkeypatch.setattr("api.throttling.purge_due", lambda: False)
+
+
+@pytest.fixture(autouse=True)
 def _real_smtp(settings: Any) -> None:
     """Django's test setup swaps in the in-memory mail backend; ours deliver to the run's real SMTP server
     (devservices/smtp.py, read with mail/tests/inbox.py)."""

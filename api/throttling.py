@@ -34,6 +34,12 @@ PURGE_EVERY = 200
 PURGE_BATCH = 500
 
 
+def purge_due() -> bool:
+    """Whether this hit also purges expired rows: about one in PURGE_EVERY, at random (the tests hold it off,
+    as it adds a statement to a request at random)."""
+    return random.randrange(PURGE_EVERY) == 0  # noqa: S311 - not a secret, a sampling
+
+
 def clock() -> float:
     """Seconds since the epoch (the database store's notion of now; tests freeze it)."""
     return time.time()
@@ -152,7 +158,7 @@ class DatabaseCounters:
                 [key, expires, moment, moment],
             )
             count, expires_at = cursor.fetchone()
-            if random.randrange(PURGE_EVERY) == 0:  # noqa: S311 - not a secret, a sampling
+            if purge_due():
                 self._purge(cursor, moment)
         # Clamped: a window opened by a concurrent hit whose clock read a moment later ends a moment later.
         return int(count), min(max(expires_at.timestamp() - now, 0.0), float(seconds))

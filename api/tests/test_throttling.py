@@ -150,6 +150,24 @@ def test_giving_back_never_goes_below_zero(throttle_clock: ThrottleClock) -> Non
     assert list(ThrottleCounter.objects.values_list("key", "count")) == [("throttle:test:back", 0)]
 
 
+@pytest.mark.django_db
+def test_a_sampled_hit_purges_the_expired_rows_and_keeps_the_live_ones(
+    throttle_clock: ThrottleClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = DatabaseCounters()
+    store.hit("throttle:test:old", 10)
+    store.hit("throttle:test:live", 100)
+    throttle_clock.advance(50)
+    monkeypatch.setattr("api.throttling.purge_due", lambda: True)
+
+    store.hit("throttle:test:new", 10)
+
+    assert sorted(ThrottleCounter.objects.values_list("key", "count")) == [
+        ("throttle:test:live", 1),
+        ("throttle:test:new", 1),
+    ]
+
+
 def test_requests_are_not_atomic() -> None:
     """The database counters write in the request's connection: with ATOMIC_REQUESTS, a failed login (a 400
     rolls the request back) would roll its count back too, and guessing would be free."""
