@@ -1,8 +1,8 @@
 """Where a request's CPU goes (not a test): the WSGI application of the production settings called in-process
 on a small seeded catalogue, CPU ms per request (process time, so a busy machine barely moves it) and, with
 --profile, cProfile's top functions. Uses POSTGRES_* (default: 127.0.0.1:5432, user postgres, a database of
-its own, shopbuilder_profile, created afresh with --seed) and a bucket on a closed port (its urls are built as in
-production; nothing is sent).
+its own, shopbuilder_profile or PROFILE_DATABASE, created afresh with --seed) and a bucket on a closed port
+(its urls are built as in production; nothing is sent).
 
     .venv/bin/python bench/profile_requests.py --seed
     .venv/bin/python bench/profile_requests.py [--profile NAME] [--requests N] [--cache]
@@ -23,7 +23,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DATABASE = "shopbuilder_profile"
+# Several people profiling at once on one server each name their own (PROFILE_DATABASE).
+DATABASE = os.environ.get("PROFILE_DATABASE", "shopbuilder_profile")
 SHOPS, PRODUCTS_PER_SHOP = 3, 200
 PASSWORD = "profile-Password-7"  # noqa: S105 - a throwaway account of a local database
 
