@@ -110,6 +110,7 @@ KNOWN_VARIABLES = (
     "BENCH_SECONDS",
     "BENCH_CONNECTIONS",
     "BENCH_PAYMENT_CARTS",
+    "PROFILE_DATABASE",
 )
 
 env = environ.Env()
