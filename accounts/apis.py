@@ -1,5 +1,6 @@
 """Account endpoints under /api/v1/auth/: register, login, logout, me, password change, CSRF token."""
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts import csrf, selectors, services
 from accounts.authentication import authenticated_user
-from accounts.serializers import UserSerializer
+from accounts.serializers import UserSerializer, user_json
 from accounts.throttles import (
     LoginThrottle,
     NameProbeThrottle,
@@ -46,9 +47,10 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-def _session_response(*, request: Request, user: Any, use_cookie: bool, status_code: int) -> Response:
-    token, expiry = services.auth_token_issue(user=user)
-    body: dict[str, Any] = {"user": UserSerializer(user, context={"request": request}).data, "expiry": expiry}
+def _session_response(
+    *, request: Request, user: Any, token: str, expiry: datetime | None, use_cookie: bool, status_code: int
+) -> Response:
+    body: dict[str, Any] = {"user": user_json(user, request=django_request(request)), "expiry": expiry}
     if not use_cookie:
         body["token"] = token
     response = Response(body, status=status_code)
@@ -86,8 +88,14 @@ class RegisterApi(APIView):
         if fields["cookie"]:  # no cross-site page may log a browser in (login CSRF)
             csrf.enforce(django_request(request))
         user = services.user_register(username=fields["username"], email=fields["email"], password=fields["password"])
+        token, expiry = services.auth_token_issue(user=user)
         return _session_response(
-            request=request, user=user, use_cookie=fields["cookie"], status_code=status.HTTP_201_CREATED
+            request=request,
+            user=user,
+            token=token,
+            expiry=expiry,
+            use_cookie=fields["cookie"],
+            status_code=status.HTTP_201_CREATED,
         )
 
 
@@ -111,11 +119,13 @@ class LoginApi(APIView):
         fields = data.validated_data
         if fields["cookie"]:  # no cross-site page may log a browser in (login CSRF)
             csrf.enforce(django_request(request))
-        user = services.user_authenticate(
+        user, token, expiry = services.user_login(
             request=django_request(request), identifier=fields["identifier"], password=fields["password"]
         )
         login_attempt_succeeded(request=request)
-        return _session_response(request=request, user=user, use_cookie=fields["cookie"], status_code=200)
+        return _session_response(
+            request=request, user=user, token=token, expiry=expiry, use_cookie=fields["cookie"], status_code=200
+        )
 
 
 class LogoutApi(APIView):
@@ -167,14 +177,14 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: UserEnvelopeSerializer})
     def get(self, request: Request) -> Response:
-        return Response({"user": UserSerializer(authenticated_user(request), context={"request": request}).data})
+        return Response({"user": user_json(authenticated_user(request), request=django_request(request))})
 
     @extend_schema(request=MeInputSerializer, responses={200: UserEnvelopeSerializer})
     def patch(self, request: Request) -> Response:
         data = self.MeInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         user = services.user_update(user=authenticated_user(request), data=data.validated_data)
-        return Response({"user": UserSerializer(user, context={"request": request}).data})
+        return Response({"user": user_json(user, request=django_request(request))})
 
 
 class ProfileImageApi(APIView):
@@ -187,7 +197,7 @@ class ProfileImageApi(APIView):
     def post(self, request: Request) -> Response:
         upload, field = uploaded_file(request)
         user = services.user_profile_image_set(user=authenticated_user(request), file=upload, field=field)
-        return Response({"user": UserSerializer(user, context={"request": request}).data})
+        return Response({"user": user_json(user, request=django_request(request))})
 
 
 class PlanApi(APIView):
