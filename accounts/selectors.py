@@ -48,15 +48,23 @@ class LoginAccount:
 
 
 @functools.cache
-def _login_lookup_sql(*, by_email: bool) -> str:
-    """The SQL of `user_login_lookup` (the first account, whole rows), built by the ORM once per kind of
-    identifier: only the identifier changes from one login to the next, and building the query took ~1 ms of
-    the login's CPU. Its one parameter is the identifier."""
+def _login_account_query(*, by_email: bool) -> tuple[str, list[str]]:
+    """The query of `login_account_get` and the fields its columns fill after the first. One row whether or
+    not an account matches: the folded identifier, then the columns of the account `user_login_lookup` finds
+    (NULLs when none). The lookup's SQL is the ORM's, built once per kind of identifier: only the identifier
+    changes from one login to the next, and building the query took ~1 ms of the login's CPU. Both
+    parameters are the identifier (as the lookup compares it)."""
     sample = "sample@example.com" if by_email else "sample"
-    sql, params = user_login_lookup(identifier=sample).order_by("id")[:1].query.sql_with_params()
+    lookup, params = user_login_lookup(identifier=sample).order_by("id")[:1].query.sql_with_params()
     if params != (sample,):  # the ORM changed how it writes the lookup: this reuse would be wrong
         raise RuntimeError(f"user_login_lookup compiles to unexpected parameters: {params!r}")
-    return sql
+    fields = User._meta.concrete_fields
+    quote = connection.ops.quote_name
+    # (django-stubs type `column` as optional: a concrete field always has one.)
+    columns = ", ".join(f"account.{quote(field.column)}" for field in fields)  # type: ignore[arg-type]
+    account = f"LEFT JOIN ({lookup}) AS account ON TRUE"
+    sql = f"SELECT UPPER(%s::text), {columns} FROM (SELECT 1) AS one {account}"  # noqa: S608 - names, the ORM's SQL
+    return sql, [field.attname for field in fields]
 
 
 # Where a request keeps the accounts it looked up, by identifier (see `login_account_get`).
@@ -72,18 +80,10 @@ def login_account_get(*, identifier: str, request: HttpRequest | None = None) ->
         return looked_up[identifier]
     by_email = "@" in identifier
     compared = identifier if by_email else User.normalize_username(identifier)
-    fields = User._meta.concrete_fields
-    # (django-stubs type `column` as optional: a concrete field always has one.)
-    columns = ", ".join(f"account.{connection.ops.quote_name(field.column)}" for field in fields)  # type: ignore[arg-type]
+    sql, attnames = _login_account_query(by_email=by_email)
     with connection.cursor() as cursor:
-        # One row whether or not an account matches: the folded text, then the account's columns or NULLs.
-        cursor.execute(
-            f"SELECT UPPER(%s::text), {columns} "  # noqa: S608 - model columns and the ORM's own SQL
-            f"FROM (SELECT 1) AS one LEFT JOIN ({_login_lookup_sql(by_email=by_email)}) AS account ON TRUE",
-            [compared, compared],
-        )
+        cursor.execute(sql, [compared, compared])
         folded, *values = cursor.fetchone()
-    attnames = [field.attname for field in fields]
     found = values[attnames.index("id")] is not None
     user = User.from_db(connection.alias, attnames, values) if found else None
     key = f"user:{user.id}" if user is not None else "identifier:" + hashlib.sha256(folded.encode()).hexdigest()
