@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 
 
 class UsernameValidator(UnicodeUsernameValidator):
@@ -48,6 +48,12 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["id"]
+        # What the login lookup compares (`user_login_lookup`: Django's iexact, UPPER() on both sides): without
+        # these, every login, throttle lookup and password reset read the whole table.
+        indexes = [
+            models.Index(Upper("username"), name="accounts_user_username_upper"),
+            models.Index(Upper("email"), name="accounts_user_email_upper"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("username"),

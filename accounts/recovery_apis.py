@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.apis import DetailSerializer, UserEnvelopeSerializer
 from accounts.authentication import authenticated_user
-from accounts.serializers import UserSerializer
+from accounts.serializers import user_json
 from accounts.throttles import AccountLinkThrottle, EmailVerifyResendThrottle, PasswordResetThrottle
+from api.drf import django_request
 
 RESET_REQUESTED = "If an account uses this address, a link to reset its password is on its way."
 RESET_DONE = "Password reset. Every session was logged out: log in with the new password."
@@ -105,6 +106,4 @@ class EmailVerifyResendApi(APIView):
     def post(self, request: Request) -> Response:
         user = authenticated_user(request)
         services.email_verify_resend(user=user)
-        return Response(
-            {"user": UserSerializer(user, context={"request": request}).data}, status=status.HTTP_202_ACCEPTED
-        )
+        return Response({"user": user_json(user, request=django_request(request))}, status=status.HTTP_202_ACCEPTED)

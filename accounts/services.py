@@ -1,16 +1,17 @@
 """Account writes: registration, profile changes, passwords, the tokens that log a user in, and account
 recovery and verification (password reset, email confirmation), with the mails they send."""
 
+import functools
 from datetime import datetime
 from typing import IO
 
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from knox.models import AuthToken
+from knox.models import AuthToken, get_digest_token
+from knox.settings import CONSTANTS, knox_settings
 
 from accounts import links, mails
 from accounts.models import User
@@ -69,13 +70,42 @@ def user_register(*, username: str, email: str, password: str) -> User:
     return user
 
 
-def user_authenticate(*, request: HttpRequest, identifier: str, password: str) -> User:
-    """The active user whose username or email is `identifier`. Every failure gives the same error."""
+_TOKEN_FIELDS = ("digest", "token_key", "user", "created", "expiry")
+
+
+@functools.cache
+def _login_writes_sql() -> str:
+    """One statement for what a login writes: the user's last_login (as Django's `update_last_login`, without
+    a model save) and the new token's row (as knox's `AuthToken.objects.create`). Names from the models."""
+    quote = connection.ops.quote_name
+    users, tokens = User._meta, AuthToken._meta
+    # (django-stubs type `column` as optional: a concrete field always has one.)
+    user_id = quote(users.pk.column)  # type: ignore[arg-type]
+    last_login = quote(users.get_field("last_login").column)  # type: ignore[arg-type]
+    user_table = quote(users.db_table)
+    token_table = quote(tokens.db_table)
+    token_columns = ", ".join(quote(tokens.get_field(name).column) for name in _TOKEN_FIELDS)
+    stamp = f"UPDATE {user_table} SET {last_login} = %s WHERE {user_id} = %s"  # noqa: S608 - model names
+    issue = f"INSERT INTO {token_table} ({token_columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 - as above
+    return f"WITH stamped AS ({stamp}) {issue}"
+
+
+def user_login(*, request: HttpRequest, identifier: str, password: str) -> tuple[User, str, datetime | None]:
+    """Log in the active user whose username or email is `identifier`: (user, token, expiry). Every failure
+    gives the same error. The user's last_login and a new token (as `auth_token_issue` makes it) are written
+    in one statement, the token's hash only; the token itself is returned once and never again."""
     user = authenticate(request, username=identifier, password=password)
     if user is None:
         raise ValidationError(INVALID_CREDENTIALS, code="invalid_credentials")
-    update_last_login(type(user), user)
-    return user
+    now = timezone.now()
+    digest, token = get_digest_token()
+    expiry = None if knox_settings.TOKEN_TTL is None else now + knox_settings.TOKEN_TTL
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _login_writes_sql(), [now, user.pk, digest, token[: CONSTANTS.TOKEN_KEY_LENGTH], user.pk, now, expiry]
+        )
+    user.last_login = now
+    return user, token, expiry
 
 
 def auth_token_issue(*, user: User) -> tuple[str, datetime | None]:

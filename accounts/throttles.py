@@ -14,7 +14,8 @@ from typing import Any
 from django.http import HttpRequest
 from rest_framework.request import Request
 
-from accounts.selectors import login_account_key
+from accounts.selectors import login_account_get, login_account_key
+from api.drf import django_request
 from api.throttling import Window, WindowThrottle, client_ident, give_back, take, window
 
 # Identifiers the login serializer refuses before any lookup (empty, longer than its max_length, a NUL or a
@@ -39,15 +40,17 @@ def _identifier_text(identifier: Any) -> str | None:
 
 def login_attempt_take(*, request: HttpRequest | Request, identifier: Any) -> float | None:
     """Take this login attempt's slots: None when it may go on, else the seconds to wait (nothing taken).
-    Call `login_attempt_succeeded` with the same request if it logs in."""
+    Call `login_attempt_succeeded` with the same request if it logs in. The account looked up stays on the
+    request for the login backend (`login_account_get`): two queries in all, the lookup and the windows."""
     client = client_ident(request)
     windows = [window("login_client", client)]
     text = _identifier_text(identifier)
     account_windows: list[Window] = []
     if text is not None:
-        account = login_account_key(identifier=text)
+        plain_request = django_request(request) if isinstance(request, Request) else request
+        account = login_account_get(identifier=text, request=plain_request).key
         account_windows = [window("login_account_client", f"{account}|{client}"), window("login_account", account)]
-    wait = take([*windows, *account_windows])
+    wait = take([*windows, *account_windows])  # in this order always: see `take` on deadlocks
     setattr(request, _ACCOUNT_WINDOWS, account_windows if wait is None else [])
     return wait
 

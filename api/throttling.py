@@ -4,9 +4,10 @@ increments and reads at once. DRF's cache throttles read, decide, then write, so
 the same count and all get through; Django's database cache `incr` is a get and a set, no better.
 
 A window opens at the first hit on its key and lasts the rate's period; its limit counts the requests it
-admitted. A request refused by any of its windows takes no slot in any of them (so a client that keeps
-hammering a full window does not fill the next window, nor another key's), and the wait it is told is
-what is left of the window that refused it (Retry-After)."""
+admitted. A request's windows are taken in one round trip (one statement, or one script). A request refused
+by any of its windows takes no slot in any of them (so a client that keeps hammering a full window does not
+fill the next window, nor another key's), and the wait it is told is what is left of the window that refused
+it (Retry-After)."""
 
 import functools
 import hashlib
@@ -78,8 +79,12 @@ class Counters(Protocol):
     def hit(self, key: str, seconds: int) -> tuple[int, float]:
         """Add one to the key's window (opening one of `seconds` when there is none): (count, seconds left)."""
 
+    def take(self, windows: Sequence[Window]) -> float | None:
+        """`take` (below) in one round trip."""
+
     def give_back(self, *keys: str) -> None:
-        """Remove one from each key's current window, never below zero (one round trip)."""
+        """Remove one from each key's current window, never below zero (one round trip). Give the keys in the
+        order their windows were taken."""
 
 
 # INCR and the expiry of a new window in one script: Redis runs a script alone, so no two clients see the same
@@ -92,6 +97,24 @@ if count == 1 or left < 0 then
   left = tonumber(ARGV[1])
 end
 return {count, left}
+"""
+# `take` in one script: the windows in order, each INCR'd (and given its expiry when new); the first over its
+# limit has every slot taken here given back (its own too) and its milliseconds left returned; nil: admitted.
+# ARGV: limit and milliseconds of each window, in the order of KEYS.
+REDIS_TAKE = """
+for index, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  local left = redis.call('PTTL', key)
+  if count == 1 or left < 0 then
+    left = tonumber(ARGV[2 * index])
+    redis.call('PEXPIRE', key, left)
+  end
+  if count > tonumber(ARGV[2 * index - 1]) then
+    for taken = 1, index do redis.call('DECR', KEYS[taken]) end
+    return left
+  end
+end
+return false
 """
 REDIS_GIVE_BACK = """
 for _, key in ipairs(KEYS) do
@@ -115,6 +138,14 @@ class RedisCounters:
         count, left_ms = self.client.eval(REDIS_HIT, 1, key, seconds * 1000)
         return int(count), int(left_ms) / 1000
 
+    def take(self, windows: Sequence[Window]) -> float | None:
+        if not windows:
+            return None
+        keys = [self.cache.make_key(item.key) for item in windows]
+        limits = [number for item in windows for number in (item.limit, item.seconds * 1000)]
+        left_ms = self.client.eval(REDIS_TAKE, len(keys), *keys, *limits)
+        return None if left_ms is None else int(left_ms) / 1000
+
     def give_back(self, *keys: str) -> None:
         if keys:
             made = [self.cache.make_key(key) for key in keys]
@@ -136,10 +167,19 @@ def _redis_client(url: str) -> redis.Redis:
 class DatabaseCounters:
     """Counters in PostgreSQL (`api.ThrottleCounter`), apart from the database cache's table: that table is
     culled when full (storefront pages fill it), which would reset counters, and its values are pickles.
-    One `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` per hit: PostgreSQL locks the row for the update,
-    so concurrent hits on one key are counted one after the other."""
+    One `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` per hit (a request's hits chained in one statement):
+    PostgreSQL locks the row for the update, so concurrent hits on one key are counted one after the other."""
 
     table = "api_throttlecounter"
+
+    # A hit: a new window's row, or one more in the current window, or a fresh window in an expired row.
+    UPSERT = """
+        INSERT INTO {table} AS counter (key, count, expires_at) {source}
+        ON CONFLICT (key) DO UPDATE SET
+            count = CASE WHEN counter.expires_at <= %s THEN 1 ELSE counter.count + 1 END,
+            expires_at = CASE WHEN counter.expires_at <= %s THEN EXCLUDED.expires_at ELSE counter.expires_at END
+        RETURNING count, expires_at
+    """
 
     def hit(self, key: str, seconds: int) -> tuple[int, float]:
         now = clock()
@@ -147,39 +187,77 @@ class DatabaseCounters:
         expires = datetime.fromtimestamp(now + seconds, tz=UTC)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""
-                INSERT INTO {self.table} AS counter (key, count, expires_at) VALUES (%s, 1, %s)
-                ON CONFLICT (key) DO UPDATE SET
-                    count = CASE WHEN counter.expires_at <= %s THEN 1 ELSE counter.count + 1 END,
-                    expires_at = CASE WHEN counter.expires_at <= %s THEN EXCLUDED.expires_at
-                                      ELSE counter.expires_at END
-                RETURNING count, expires_at
-                """,  # noqa: S608 - the table name is a constant
+                self.UPSERT.format(table=self.table, source="VALUES (%s, 1, %s)"),
                 [key, expires, moment, moment],
             )
             count, expires_at = cursor.fetchone()
             if purge_due():
                 self._purge(cursor, moment)
+        return int(count), self._left(expires_at, now, seconds)
+
+    def take(self, windows: Sequence[Window]) -> float | None:
+        """One statement: a chain of upserts, each of which runs only if the window before it had room (it
+        selects its row from the previous one's RETURNING, filtered by that window's limit), so a refusing
+        window leaves the windows after it untouched. It answers (position, count, expires_at) for every
+        window it hit. A refusal then gives back, in a second statement, the slots it took (the refusing
+        window's too), as one hit after another did. The rows are locked in the order given (held to the end
+        of the statement): callers list their scopes in one fixed order, so two takes cannot deadlock."""
+        if not windows:
+            return None
+        now = clock()
+        moment = datetime.fromtimestamp(now, tz=UTC)
+        hits: list[str] = []
+        params: list[Any] = []
+        for position, item in enumerate(windows):
+            expires = datetime.fromtimestamp(now + item.seconds, tz=UTC)
+            if position == 0:
+                source, source_params = "VALUES (%s, 1, %s::timestamptz)", [item.key, expires]
+            else:
+                before = f"hit{position - 1}"
+                source = f"SELECT %s, 1, %s::timestamptz FROM {before} WHERE {before}.count <= %s"  # noqa: S608
+                source_params = [item.key, expires, windows[position - 1].limit]
+            hits.append(f"hit{position} AS ({self.UPSERT.format(table=self.table, source=source)})")
+            params += [*source_params, moment, moment]
+        answers = " UNION ALL ".join(
+            f"SELECT {position}, count, expires_at FROM hit{position}"  # noqa: S608 - positions, no input
+            for position in range(len(windows))
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {', '.join(hits)} {answers}", params)
+            rows = sorted(cursor.fetchall())
+            if purge_due():
+                self._purge(cursor, moment)
+        for position, count, expires_at in rows:
+            item = windows[position]
+            if count > item.limit:
+                self.give_back(*(held.key for held in windows[: position + 1]))
+                return self._left(expires_at, now, item.seconds)
+        return None
+
+    @staticmethod
+    def _left(expires_at: datetime, now: float, seconds: int) -> float:
         # Clamped: a window opened by a concurrent hit whose clock read a moment later ends a moment later.
-        return int(count), min(max(expires_at.timestamp() - now, 0.0), float(seconds))
+        return min(max(expires_at.timestamp() - now, 0.0), float(seconds))
 
     def give_back(self, *keys: str) -> None:
         if not keys:
             return
+        ordered = list(dict.fromkeys(keys))
         moment = datetime.fromtimestamp(clock(), tz=UTC)
-        # The rows are locked in key order first: two give-backs of the same keys locking them in scan order
-        # deadlocked (PostgreSQL kills one, and its slots stayed taken).
+        # The rows are locked first, in the order given, which is the order `take` locks them in (its windows'
+        # order): locked in scan order, two give-backs deadlocked; locked in key order, a give-back and a take
+        # of the same windows did (PostgreSQL kills one, and its slots stay taken).
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 UPDATE {self.table} AS counter SET count = counter.count - 1
                 FROM (
                     SELECT key FROM {self.table} WHERE key = ANY(%s) AND count > 0 AND expires_at > %s
-                    ORDER BY key FOR UPDATE
+                    ORDER BY array_position(%s, key) FOR UPDATE
                 ) AS locked
                 WHERE counter.key = locked.key
                 """,  # noqa: S608 - the table name is a constant
-                [sorted(set(keys)), moment],
+                [ordered, moment, ordered],
             )
 
     def _purge(self, cursor: Any, moment: datetime) -> None:
@@ -203,17 +281,10 @@ def counters() -> Counters:
 
 
 def take(windows: Sequence[Window], *, store: Counters | None = None) -> float | None:
-    """One slot in each window, in order. None when every window had room; otherwise the slots taken are
-    given back (the refusing window's too) and the seconds left in the window that refused are returned."""
-    store = store or counters()
-    taken: list[Window] = []
-    for item in windows:
-        count, left = store.hit(item.key, item.seconds)
-        if count > item.limit:
-            store.give_back(*(held.key for held in [*taken, item]))
-            return left
-        taken.append(item)
-    return None
+    """One slot in each window, in order, in one round trip. None when every window had room; otherwise the
+    windows after the refusing one are not touched, the slots taken are given back (the refusing window's
+    too) and the seconds left in the window that refused are returned."""
+    return (store or counters()).take(windows)
 
 
 def give_back(windows: Sequence[Window], *, store: Counters | None = None) -> None:

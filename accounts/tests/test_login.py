@@ -1,10 +1,13 @@
 """POST /api/v1/auth/login/: a new token for every login, and one error for every failure."""
 
+import re
 from datetime import datetime
 from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from knox.crypto import hash_token
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -147,3 +150,47 @@ def test_login_records_last_login(api_client, user) -> None:
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.last_login is not None
+
+
+def _statements(run: Any) -> list[str]:
+    """The statements `run()` sends, values and numbers replaced by "?", whitespace folded."""
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    literals = re.compile(r"'(?:[^']|'')*'|\b\d+\b")
+    return [" ".join(literals.sub("?", query["sql"]).split()) for query in captured.captured_queries]
+
+
+def test_a_login_runs_four_statements(api_client: APIClient, bob: User) -> None:
+    statements = _statements(lambda: api_client.post(LOGIN_URL, {"identifier": "bob", "password": PASSWORD}))
+
+    # The account (one query, whose row the password check then uses), the client's and the account's throttle
+    # windows (one statement), last_login and the token (one), the account's windows given back (one).
+    assert [statement[:28] for statement in statements] == [
+        "SELECT UPPER(?::text), accou",
+        "WITH hit0 AS ( INSERT INTO a",
+        'WITH stamped AS (UPDATE "acc',
+        "UPDATE api_throttlecounter A",
+    ]
+    assert AuthToken.objects.filter(user=bob).count() == 1
+
+
+def test_a_wrong_password_and_an_unknown_account_run_the_same_statements(api_client: APIClient, bob: User) -> None:
+    wrong_password = _statements(lambda: api_client.post(LOGIN_URL, {"identifier": "bob", "password": "guess"}))
+    unknown = _statements(lambda: api_client.post(LOGIN_URL, {"identifier": "nobody", "password": "guess"}))
+
+    assert wrong_password == unknown
+    assert [statement[:28] for statement in unknown] == [
+        "SELECT UPPER(?::text), accou",
+        "WITH hit0 AS ( INSERT INTO a",
+    ]
+
+
+def test_a_login_stamps_last_login_and_issues_the_token_at_the_same_moment(
+    api_client: APIClient, bob: User, frozen_now: datetime, settings: Any
+) -> None:
+    token = api_client.post(LOGIN_URL, {"identifier": "bob", "password": PASSWORD}).json()["token"]
+
+    bob.refresh_from_db()
+    row = AuthToken.objects.get()
+    assert (bob.last_login, row.created, row.expiry) == (frozen_now, frozen_now, frozen_now + settings.AUTH_TOKEN_TTL)
+    assert (row.user_id, row.digest, row.token_key) == (bob.id, hash_token(token), token[:15])

@@ -3,9 +3,10 @@
 import psycopg
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
+from accounts.selectors import user_login_lookup
 from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,18 @@ def test_a_new_user_is_on_the_free_plan_and_reads_as_its_username() -> None:
 
     assert user.account_type == "free"
     assert str(user) == "bob"
+
+
+@pytest.mark.parametrize(
+    ("identifier", "index"),
+    [("Bob", "accounts_user_username_upper"), ("Bob@Example.com", "accounts_user_email_upper")],
+)
+def test_the_login_lookup_is_served_by_an_index(identifier: str, index: str) -> None:
+    """Every login (and its throttle, and a password reset) looks the account up: not by reading the table."""
+    UserFactory(username="bob", email="bob@example.com")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the planner would read a table this small whole
+
+    plan = user_login_lookup(identifier=identifier).explain()
+
+    assert f"Index Scan using {index} on accounts_user" in plan

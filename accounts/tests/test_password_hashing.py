@@ -95,3 +95,19 @@ def test_an_unknown_account_costs_one_hash_at_the_same_cost_as_a_wrong_password(
         assert wrong_password.status_code == unknown_account.status_code == 400
         assert wrong_password.json() == unknown_account.json()
         assert wrong_password_calls == hash_calls == [(19 * 1024, 2, 1)]
+
+
+def test_a_successful_login_computes_exactly_one_hash(
+    api_client: APIClient, hash_calls: list[tuple[int, int, int]]
+) -> None:
+    """The verification only: no dummy hash on the way, no re-hash of a hash already at the configured cost."""
+    with PRODUCTION_HASHERS:
+        user = UserFactory(username="bob", password=PASSWORD)
+        stored = User.objects.get(pk=user.pk).password
+        hash_calls.clear()
+
+        response = api_client.post(LOGIN_URL, {"identifier": "bob", "password": PASSWORD})
+
+        assert response.status_code == 200
+        assert hash_calls == [(19 * 1024, 2, 1)]
+        assert User.objects.get(pk=user.pk).password == stored

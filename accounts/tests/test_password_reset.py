@@ -135,11 +135,11 @@ def test_a_request_runs_the_same_statements_for_a_known_and_an_unknown_address(b
     unknown = _statement_shapes("nobody@example.com", n=2)
 
     assert known == unknown
-    # The address's account key (one query, known or not), the client's and the address's windows, the job.
+    # The address's account key (one query, known or not), the client's and the address's windows (one
+    # statement), the job.
     assert [" ".join(shape.split())[:28] for shape in known] == [
-        'SELECT (SELECT "accounts_use',
-        "INSERT INTO api_throttlecoun",
-        "INSERT INTO api_throttlecoun",
+        "SELECT UPPER(?::text), accou",
+        "WITH hit0 AS ( INSERT INTO a",
         "SAVEPOINT ?",
         "SELECT unnest( procrastinate",
         "RELEASE SAVEPOINT ?",

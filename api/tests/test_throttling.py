@@ -140,6 +140,35 @@ def test_database_window_reopens_after_its_period_and_wait_is_what_is_left(throt
     assert ThrottleCounter.objects.get(key=window.key).count == 1
 
 
+THREE_WINDOWS = [
+    Window(key="throttle:test:before", limit=10, seconds=60),
+    Window(key="throttle:test:full", limit=1, seconds=60),
+    Window(key="throttle:test:after", limit=10, seconds=60),
+]
+
+
+@pytest.mark.django_db
+def test_database_take_touches_no_window_after_the_one_that_refuses(throttle_clock: ThrottleClock) -> None:
+    store = DatabaseCounters()
+    assert take(THREE_WINDOWS, store=store) is None
+
+    assert [take(THREE_WINDOWS, store=store) for _ in range(3)] == [60.0] * 3
+
+    # The window before the refusing one had its slots back; the one after was never reached.
+    counts = dict(ThrottleCounter.objects.values_list("key", "count"))
+    assert counts == {"throttle:test:before": 1, "throttle:test:full": 1, "throttle:test:after": 1}
+
+
+def test_redis_take_touches_no_window_after_the_one_that_refuses(redis_counters: RedisCounters) -> None:
+    assert take(THREE_WINDOWS, store=redis_counters) is None
+
+    waits = [take(THREE_WINDOWS, store=redis_counters) for _ in range(3)]
+
+    assert all(wait is not None and 59 < wait <= 60 for wait in waits)
+    counts = [redis_counters.client.get(redis_counters.cache.make_key(item.key)) for item in THREE_WINDOWS]
+    assert counts == [b"1", b"1", b"1"]
+
+
 @pytest.mark.django_db
 def test_giving_back_never_goes_below_zero(throttle_clock: ThrottleClock) -> None:
     store = DatabaseCounters()
