@@ -74,13 +74,29 @@ def image_json(image: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
     }
 
 
-def _product_fields(product: Product, *, description: str) -> dict[str, Any]:
+def grid_image_json(image: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
+    """A grid card's primary image (PublicGridImageSerializer): what the existing frontend reads (id, url,
+    alt text, sort order) and what lays out its box before it loads (size, dominant colour). The renditions,
+    their srcset and the placeholder are the product page's: they would be two thirds of a card."""
+    return {
+        "id": image["id"],
+        "url": url_for(image["image"]),
+        "alt_text": image["alt_text"],
+        "sort_order": image["position"],
+        "width": image["width"],
+        "height": image["height"],
+        "dominant_color": image["dominant_color"],
+    }
+
+
+def _product_fields(product: Product, *, description: str, with_price_aliases: bool) -> dict[str, Any]:
     """The fields a grid card and a product page share, in the serializers' order (`description` is the long
-    description as that view shows it: cut in a grid, whole on the product page)."""
+    description as that view shows it: cut in a grid, whole on the product page; the product page also has
+    `price` and `compare_at_price`, the same prices as `discounted_price`/`base_price` by our names)."""
     currency = product.shop.currency
     category = product.category
     compare_at = product.compare_at_price
-    return {
+    fields: dict[str, Any] = {
         "id": product.id,
         "name": product.name,
         "slug": product.slug,
@@ -90,8 +106,12 @@ def _product_fields(product: Product, *, description: str) -> dict[str, Any]:
         "short_description": product.short_description,
         "long_description": description,
         "description": description,
-        "price": _money(product.price, currency),
-        "compare_at_price": _money(compare_at, currency),
+    }
+    if with_price_aliases:
+        fields["price"] = _money(product.price, currency)
+        fields["compare_at_price"] = _money(compare_at, currency)
+    return {
+        **fields,
         "base_price": _money(compare_at or product.price, currency),
         "discounted_price": _money(product.price, currency) if compare_at is not None else None,
         "currency": currency,
@@ -111,9 +131,9 @@ def grid_card(
     (a dict or None), as `selectors.product_page_public` and `product_list_public_for_shop_page` give it."""
     # An attribute the selector's Prefetch(to_attr=...) and annotations: not a field of the model's type.
     image = product.primary_image  # type: ignore[attr-defined]
-    image_data = image_json(image, url_for) if image is not None else None
+    image_data = grid_image_json(image, url_for) if image is not None else None
     card = {
-        **_product_fields(product, description=grid_text(product.long_description)),
+        **_product_fields(product, description=grid_text(product.long_description), with_price_aliases=False),
         "created_at": _datetime(product.created_at, zone),
         "updated_at": _datetime(product.updated_at, zone),
         # An attribute annotated by the selector: not a field of the model's type.
@@ -185,7 +205,7 @@ def product_page_json(product: Product, url_for: UrlFor) -> dict[str, Any]:
     """A product page (PublicProductSerializer) from `selectors.product_get_public_page`."""
     currency = product.shop.currency
     return {
-        **_product_fields(product, description=product.long_description),
+        **_product_fields(product, description=product.long_description, with_price_aliases=True),
         # An attribute the selector's Prefetch(to_attr=...): not a field of the model's type.
         "images": [image_json(image, url_for) for image in product.image_rows],  # type: ignore[attr-defined]
         "variant_types": [

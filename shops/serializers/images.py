@@ -67,3 +67,13 @@ class PublicProductImageSerializer(ProductImageSerializer):
             "placeholder",
         ]
         read_only_fields = fields
+
+
+class PublicGridImageSerializer(ProductImageSerializer):
+    """A grid card's primary image: what the existing frontend reads (id, url, alt text, sort order) and what
+    lays out the card's box before the image loads (size, dominant colour). The renditions, their srcset and
+    the placeholder are on the product page (in a grid they were two thirds of each card)."""
+
+    class Meta(ProductImageSerializer.Meta):
+        fields = ["id", "url", "alt_text", "sort_order", "width", "height", "dominant_color"]
+        read_only_fields = fields
