@@ -1,6 +1,7 @@
 """The storefront cache: a hit makes no query and returns the same response; every kind of catalogue write makes
 the next read fresh once it commits; pages are kept apart by query string, host and date; the TTL and 0."""
 
+import gzip
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -127,6 +128,39 @@ def test_a_hit_answers_304_to_its_etag_without_a_query(mug: Product, django_asse
         response = APIClient().get(product_list("corner-shop"), headers={"if-none-match": etag})
 
     assert (response.status_code, response.content, response["ETag"]) == (304, b"", etag)
+
+
+def test_a_client_that_accepts_gzip_gets_the_page_compressed_with_an_etag_of_its_own(
+    mug: Product, django_assert_num_queries: Any
+) -> None:
+    url = storefront("corner-shop")
+    with mock.patch("shops.storefront_cache.cache.set", wraps=cache.set) as stored:
+        miss = APIClient().get(url, headers={"accept-encoding": "gzip, deflate, br"})
+    with django_assert_num_queries(0):
+        hit = APIClient().get(url, headers={"accept-encoding": "gzip, deflate, br"})
+        plain = APIClient().get(url)
+
+    # The cache keeps the gzipped bytes, and they are what a gzip client gets, on a miss as on a hit.
+    (_, kept, _, _), *_ = stored.call_args.args[1:]
+    assert kept == miss.content == hit.content
+    assert gzip.decompress(hit.content) == plain.content
+    assert plain.json()["products"][0]["name"] == "Mug"
+    assert [r.get("Content-Encoding") for r in (miss, hit, plain)] == ["gzip", "gzip", None]
+    assert miss["Vary"] == hit["Vary"] == plain["Vary"] == "Accept-Encoding, origin"
+    assert hit["ETag"] == miss["ETag"] != plain["ETag"]
+    assert hit["Content-Length"] == str(len(hit.content))
+
+
+def test_each_encoding_answers_304_to_its_own_etag_only(mug: Product) -> None:
+    url = product_list("corner-shop")
+    gzip_etag = APIClient().get(url, headers={"accept-encoding": "gzip"})["ETag"]
+    plain_etag = APIClient().get(url)["ETag"]
+
+    def status(encoding: str, etag: str) -> int:
+        return APIClient().get(url, headers={"accept-encoding": encoding, "if-none-match": etag}).status_code
+
+    assert [status("gzip", gzip_etag), status("identity", plain_etag)] == [304, 304]
+    assert [status("gzip", plain_etag), status("identity", gzip_etag)] == [200, 200]
 
 
 def test_a_404_is_not_cached(shop: Shop) -> None:
