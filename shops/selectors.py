@@ -160,8 +160,9 @@ def _image_object() -> JSONObject:
 
 
 def _primary_image() -> Subquery:
-    """The product's primary image as a JSON object of what a grid card shows of it (no renditions or
-    placeholder): fetched in the product's own query (no prefetch round trip)."""
+    """The product's primary image as a JSON object of what a grid card shows of it (no placeholder; the
+    renditions' names, of which the card shows one): fetched in the product's own query (no prefetch round
+    trip)."""
     grid_image = JSONObject(
         id="id",
         image="image",
@@ -169,7 +170,7 @@ def _primary_image() -> Subquery:
         position="position",
         width="width",
         height="height",
-        dominant_color="dominant_color",
+        renditions="renditions",
     )
     return Subquery(
         ProductImage.objects.filter(product=OuterRef("pk"), position=FIRST_IMAGE_POSITION).values(json=grid_image)[:1],

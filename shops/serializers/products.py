@@ -306,9 +306,19 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
         return data
 
 
-# What a grid card leaves to the product page: all images, the variants, and our own names of the prices
-# (`price`, `compare_at_price`: the existing frontend reads them as `discounted_price` and `base_price`).
-LIST_ITEM_LEAVES_OUT = {"images", "variant_types", "inventory_items", "price", "compare_at_price"}
+# What a grid card leaves to the product page: all images, the variants, our own names of the prices (`price`,
+# `compare_at_price`: the existing frontend reads them as `discounted_price` and `base_price`), and what a card
+# says twice (`category_id` beside `category_slug`, both naming the category for the list's filter; `in_stock`
+# beside `stock_status`, which is out_of_stock exactly when in_stock is false).
+LIST_ITEM_LEAVES_OUT = {
+    "images",
+    "variant_types",
+    "inventory_items",
+    "price",
+    "compare_at_price",
+    "category_id",
+    "in_stock",
+}
 
 
 class _PrimaryImageMixin(serializers.Serializer):

@@ -126,15 +126,16 @@ def test_the_storefront_list_carries_the_primary_image_and_the_product_page_its_
 
     (item,) = response.json()["results"]
     url = s3_url(bucket, f"{bucket.root}/{primary.image.name}")
-    # A grid card: what the existing frontend reads and the box's size and colour; no renditions.
+    # A grid card: what the existing frontend reads, one rendition to show (a 200-pixel image has only the
+    # 160 one) and the box's size.
     assert item["primary_image"] == {
         "id": primary.id,
         "url": url,
+        "thumbnail_url": s3_url(bucket, f"{bucket.root}/{primary.renditions['160']}"),
         "alt_text": "",
         "sort_order": 1,
         "width": 200,
         "height": 100,
-        "dominant_color": primary.dominant_color,
     }
     renditions = {160: f"{bucket.root}/{primary.renditions['160']}"}
     assert page["images"][0] == {

@@ -18,7 +18,6 @@ LIST_ITEM_KEYS = {
     "name",
     "slug",
     "category",
-    "category_id",
     "category_slug",
     "short_description",
     "long_description",
@@ -27,7 +26,6 @@ LIST_ITEM_KEYS = {
     "discounted_price",
     "currency",
     "stock_status",
-    "in_stock",
     "stock_quantity",
     "available_from",
     "available_to",
@@ -39,6 +37,8 @@ LIST_ITEM_KEYS = {
 # The product page has all images, the variants, and the prices by our names too (a grid has them by the
 # frontend's only).
 DETAIL_KEYS = (LIST_ITEM_KEYS - {"primary_image", "has_variants"}) | {
+    "category_id",
+    "in_stock",
     "images",
     "variant_types",
     "inventory_items",
@@ -61,7 +61,6 @@ def list_item(product: Product, *, primary_image: dict | None = None, full: bool
         "name": product.name,
         "slug": product.slug,
         "category": product.category.name if product.category else None,
-        "category_id": product.category_id,
         "category_slug": product.category.slug if product.category else None,
         "short_description": product.short_description,
         "long_description": product.long_description,
@@ -70,7 +69,6 @@ def list_item(product: Product, *, primary_image: dict | None = None, full: bool
         "discounted_price": None if product.compare_at_price is None else f"{product.price:.2f}",
         "currency": "USD",
         "stock_status": effective_stock_status(product),
-        "in_stock": available_quantity(product, None) != 0,
         "stock_quantity": storefront_stock_quantity(product, None),
         "available_from": None,
         "available_to": None,
@@ -90,6 +88,8 @@ def detail(product: Product) -> dict:
     body = list_item(product, full=True)
     del body["has_variants"]
     prices = {
+        "category_id": product.category_id,
+        "in_stock": available_quantity(product, None) != 0,
         "price": f"{product.price:.2f}",
         "compare_at_price": None if product.compare_at_price is None else f"{product.compare_at_price:.2f}",
     }
@@ -202,11 +202,11 @@ def test_public_product_list_shows_only_the_primary_photo(api_client, shop) -> N
             primary_image={
                 "id": primary.id,
                 "url": default_storage.url("products/first.jpg"),
+                "thumbnail_url": default_storage.url("products/first.jpg"),  # no renditions: the original
                 "alt_text": "Image 1",
                 "sort_order": 1,
                 "width": 4,
                 "height": 3,
-                "dominant_color": "",
             },
         )
     ]
