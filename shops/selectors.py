@@ -160,12 +160,20 @@ def _image_object() -> JSONObject:
 
 
 def _primary_image() -> Subquery:
-    """The product's primary image as a JSON object of what the public image shape needs: fetched in the
-    product's own query (no prefetch round trip)."""
+    """The product's primary image as a JSON object of what a grid card shows of it (no placeholder; the
+    renditions' names, of which the card shows one): fetched in the product's own query (no prefetch round
+    trip)."""
+    grid_image = JSONObject(
+        id="id",
+        image="image",
+        alt_text="alt_text",
+        position="position",
+        width="width",
+        height="height",
+        renditions="renditions",
+    )
     return Subquery(
-        ProductImage.objects.filter(product=OuterRef("pk"), position=FIRST_IMAGE_POSITION).values(json=_image_object())[
-            :1
-        ],
+        ProductImage.objects.filter(product=OuterRef("pk"), position=FIRST_IMAGE_POSITION).values(json=grid_image)[:1],
         output_field=JSONField(),
     )
 

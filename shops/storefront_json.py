@@ -17,6 +17,7 @@ from django.utils import timezone
 from shops.currencies import quantize_for_currency
 from shops.models import FIRST_IMAGE_POSITION, Category, Product, ProductInventoryItem, Shop
 from shops.pricing import unit_price
+from shops.serializers.images import grid_image_name
 from shops.serializers.products import grid_text
 from shops.stock import available_quantity, effective_stock_status, storefront_stock_quantity
 
@@ -74,33 +75,51 @@ def image_json(image: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
     }
 
 
-def _product_fields(product: Product, *, description: str) -> dict[str, Any]:
+def grid_image_json(image: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
+    """A grid card's primary image (PublicGridImageSerializer): what the existing frontend reads (id, url,
+    alt text, sort order), one grid-width thumbnail and the size that lays out its box before it loads. The
+    other renditions, their srcset and the placeholder are the product page's: they would be two thirds of a
+    card."""
+    return {
+        "id": image["id"],
+        "url": url_for(image["image"]),
+        "thumbnail_url": url_for(grid_image_name(original=image["image"], renditions=image["renditions"])),
+        "alt_text": image["alt_text"],
+        "sort_order": image["position"],
+        "width": image["width"],
+        "height": image["height"],
+    }
+
+
+def _product_fields(product: Product, *, description: str, whole: bool) -> dict[str, Any]:
     """The fields a grid card and a product page share, in the serializers' order (`description` is the long
-    description as that view shows it: cut in a grid, whole on the product page)."""
+    description as that view shows it: cut in a grid, whole on the product page). Only the product page
+    (`whole`) has what a card would say twice: `category_id` (beside `category_slug`), `price` and
+    `compare_at_price` (the same prices as `discounted_price`/`base_price`, by our names) and `in_stock`
+    (false exactly when `stock_status` is out_of_stock)."""
     currency = product.shop.currency
     category = product.category
     compare_at = product.compare_at_price
-    return {
-        "id": product.id,
-        "name": product.name,
-        "slug": product.slug,
-        "category": category.name if category is not None else None,
-        "category_id": product.category_id,
-        "category_slug": category.slug if category is not None else None,
-        "short_description": product.short_description,
-        "long_description": description,
-        "description": description,
-        "price": _money(product.price, currency),
-        "compare_at_price": _money(compare_at, currency),
-        "base_price": _money(compare_at or product.price, currency),
-        "discounted_price": _money(product.price, currency) if compare_at is not None else None,
-        "currency": currency,
-        "stock_status": effective_stock_status(product),
-        "in_stock": available_quantity(product, None) != 0,
-        "stock_quantity": storefront_stock_quantity(product, None),
-        "available_from": _date(product.available_from),
-        "available_to": _date(product.available_to),
-    }
+    fields: dict[str, Any] = {"id": product.id, "name": product.name, "slug": product.slug}
+    fields["category"] = category.name if category is not None else None
+    if whole:
+        fields["category_id"] = product.category_id
+    fields["category_slug"] = category.slug if category is not None else None
+    fields["short_description"] = product.short_description
+    fields["long_description"] = fields["description"] = description
+    if whole:
+        fields["price"] = _money(product.price, currency)
+        fields["compare_at_price"] = _money(compare_at, currency)
+    fields["base_price"] = _money(compare_at or product.price, currency)
+    fields["discounted_price"] = _money(product.price, currency) if compare_at is not None else None
+    fields["currency"] = currency
+    fields["stock_status"] = effective_stock_status(product)
+    if whole:
+        fields["in_stock"] = available_quantity(product, None) != 0
+    fields["stock_quantity"] = storefront_stock_quantity(product, None)
+    fields["available_from"] = _date(product.available_from)
+    fields["available_to"] = _date(product.available_to)
+    return fields
 
 
 def grid_card(
@@ -111,9 +130,9 @@ def grid_card(
     (a dict or None), as `selectors.product_page_public` and `product_list_public_for_shop_page` give it."""
     # An attribute the selector's Prefetch(to_attr=...) and annotations: not a field of the model's type.
     image = product.primary_image  # type: ignore[attr-defined]
-    image_data = image_json(image, url_for) if image is not None else None
+    image_data = grid_image_json(image, url_for) if image is not None else None
     card = {
-        **_product_fields(product, description=grid_text(product.long_description)),
+        **_product_fields(product, description=grid_text(product.long_description), whole=False),
         "created_at": _datetime(product.created_at, zone),
         "updated_at": _datetime(product.updated_at, zone),
         # An attribute annotated by the selector: not a field of the model's type.
@@ -185,7 +204,7 @@ def product_page_json(product: Product, url_for: UrlFor) -> dict[str, Any]:
     """A product page (PublicProductSerializer) from `selectors.product_get_public_page`."""
     currency = product.shop.currency
     return {
-        **_product_fields(product, description=product.long_description),
+        **_product_fields(product, description=product.long_description, whole=True),
         # An attribute the selector's Prefetch(to_attr=...): not a field of the model's type.
         "images": [image_json(image, url_for) for image in product.image_rows],  # type: ignore[attr-defined]
         "variant_types": [

@@ -308,9 +308,9 @@ STOREFRONT_CACHE_SECONDS = env.int("STOREFRONT_CACHE_SECONDS", default=3600)
 STOREFRONT_CACHE_MAX_BYTES = env.int("STOREFRONT_CACHE_MAX_BYTES", default=1024 * 1024)
 # Products embedded in the public shop page (newest first, grid shape); the paginated list has the rest.
 STOREFRONT_SHOP_PAGE_PRODUCTS = env.int("STOREFRONT_SHOP_PAGE_PRODUCTS", default=100)
-# Characters of a product's long description in the storefront grids (shop page and product list); the
-# product page has it whole.
-STOREFRONT_GRID_DESCRIPTION_CHARS = env.int("STOREFRONT_GRID_DESCRIPTION_CHARS", default=300)
+# Characters of a product's long description in the storefront grids (shop page and product list): a card
+# shows a line or two of it below its short description; the product page has it whole.
+STOREFRONT_GRID_DESCRIPTION_CHARS = env.int("STOREFRONT_GRID_DESCRIPTION_CHARS", default=80)
 # Inventory items (variant combinations) per product, and options per variant type: what a product page
 # may embed.
 PRODUCT_MAX_INVENTORY_ITEMS = env.int("PRODUCT_MAX_INVENTORY_ITEMS", default=100)

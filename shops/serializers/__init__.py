@@ -1,7 +1,7 @@
 """How shops, categories, products and images look in JSON (owner and public views), one module each."""
 
 from shops.serializers.fields import MoneyField, money
-from shops.serializers.images import ProductImageSerializer, PublicProductImageSerializer
+from shops.serializers.images import ProductImageSerializer, PublicGridImageSerializer, PublicProductImageSerializer
 from shops.serializers.products import (
     InventoryItemSerializer,
     ProductSerializer,
@@ -29,6 +29,7 @@ __all__ = [
     "ProductImageSerializer",
     "ProductSerializer",
     "PublicCategorySerializer",
+    "PublicGridImageSerializer",
     "PublicInventoryItemSerializer",
     "PublicProductImageSerializer",
     "PublicProductListItemSerializer",

@@ -8,6 +8,20 @@ from shops.models import (
     ProductImage,
 )
 
+# A grid card shows its image a few hundred pixels wide: its thumbnail is the narrowest rendition at least this
+# wide (the original image of a grid of 100 products would be megabytes each).
+GRID_IMAGE_WIDTH = 480
+
+
+def grid_image_name(*, original: str, renditions: dict[str, str]) -> str:
+    """The stored name a grid card shows: the narrowest rendition at least GRID_IMAGE_WIDTH wide, else the
+    widest there is, else (an image too small for any rendition) the original."""
+    by_width = sorted((int(width), name) for width, name in renditions.items())
+    wide_enough = [name for width, name in by_width if width >= GRID_IMAGE_WIDTH]
+    if wide_enough:
+        return wide_enough[0]
+    return by_width[-1][1] if by_width else original
+
 
 class ProductImageSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="The original (metadata stripped).")
@@ -67,3 +81,23 @@ class PublicProductImageSerializer(ProductImageSerializer):
             "placeholder",
         ]
         read_only_fields = fields
+
+
+class PublicGridImageSerializer(ProductImageSerializer):
+    """A grid card's primary image: what the existing frontend reads (id, url, alt text, sort order), one
+    thumbnail to show (a grid-width rendition) and the size that lays out the card's box before it loads. The
+    other renditions, their srcset, the placeholder and the dominant colour are on the product page (in a grid
+    they were two thirds of each card)."""
+
+    thumbnail_url = serializers.SerializerMethodField(
+        help_text=f"A WebP at least {GRID_IMAGE_WIDTH} pixels wide when the image is (the widest rendition "
+        "otherwise; the original when there is none)."
+    )
+
+    class Meta(ProductImageSerializer.Meta):
+        fields = ["id", "url", "thumbnail_url", "alt_text", "sort_order", "width", "height"]
+        read_only_fields = fields
+
+    def get_thumbnail_url(self, image: ProductImage) -> str:
+        name = grid_image_name(original=image.image.name or "", renditions=image.renditions)
+        return object_url(name, request=self.context.get("request"))

@@ -18,7 +18,7 @@ from shops.models import (
 )
 from shops.pricing import unit_price
 from shops.serializers.fields import StockQuantityWhenShownField, money
-from shops.serializers.images import ProductImageSerializer, PublicProductImageSerializer
+from shops.serializers.images import ProductImageSerializer, PublicGridImageSerializer, PublicProductImageSerializer
 from shops.stock import available_quantity, effective_stock_status, storefront_stock_quantity
 from shops.variants import option_entries, option_label
 
@@ -248,7 +248,8 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
     stock_status = serializers.SerializerMethodField()
     in_stock = serializers.SerializerMethodField()
     stock_quantity = StockQuantityWhenShownField()
-    images = PublicProductImageSerializer(many=True, read_only=True)
+    # Typed as the base class: the shop page's grid card (PublicShopProductSerializer) has its own image shape.
+    images: ProductImageSerializer = PublicProductImageSerializer(many=True, read_only=True)
     inventory_item_serializer = PublicInventoryItemSerializer
 
     class Meta:
@@ -305,21 +306,33 @@ class PublicProductSerializer(_VariantsMixin, _ProductMoneyMixin, serializers.Mo
         return data
 
 
-LIST_ITEM_LEAVES_OUT = {"images", "variant_types", "inventory_items"}
+# What a grid card leaves to the product page: all images, the variants, our own names of the prices (`price`,
+# `compare_at_price`: the existing frontend reads them as `discounted_price` and `base_price`), and what a card
+# says twice (`category_id` beside `category_slug`, both naming the category for the list's filter; `in_stock`
+# beside `stock_status`, which is out_of_stock exactly when in_stock is false).
+LIST_ITEM_LEAVES_OUT = {
+    "images",
+    "variant_types",
+    "inventory_items",
+    "price",
+    "compare_at_price",
+    "category_id",
+    "in_stock",
+}
 
 
 class _PrimaryImageMixin(serializers.Serializer):
     primary_image = serializers.SerializerMethodField()
 
-    @extend_schema_field(PublicProductImageSerializer(allow_null=True))
+    @extend_schema_field(PublicGridImageSerializer(allow_null=True))
     def get_primary_image(self, product: Product) -> dict[str, Any] | None:
         images = product.images.all()  # prefetched: no query per product
         return self._image_serializer.to_representation(images[0]) if images else None
 
     @cached_property
-    def _image_serializer(self) -> PublicProductImageSerializer:
+    def _image_serializer(self) -> PublicGridImageSerializer:
         # One per list, not one per product: building a ModelSerializer's fields costs more than using them.
-        return PublicProductImageSerializer(context=self.context)
+        return PublicGridImageSerializer(context=self.context)
 
 
 def grid_text(text: str) -> str:
@@ -330,8 +343,9 @@ def grid_text(text: str) -> str:
 
 
 class PublicProductListItemSerializer(_PrimaryImageMixin, PublicProductSerializer):
-    """A product in the storefront grid: its primary image instead of all images, whether it has variants
-    instead of the variants themselves, and the long description cut short (the product page has them)."""
+    """A product in the storefront grid: its primary image (grid shape) instead of all images, whether it has
+    variants instead of the variants themselves, the long description cut short, and the prices by the
+    existing frontend's names only (the product page has the rest)."""
 
     has_variants = serializers.BooleanField(read_only=True)
 
@@ -351,10 +365,10 @@ class PublicProductListItemSerializer(_PrimaryImageMixin, PublicProductSerialize
 
 class PublicShopProductSerializer(PublicProductListItemSerializer):
     """A product on the shop page of the existing frontend, in grid shape (bounded whatever the catalogue):
-    `images` holds the primary image only (so no `primary_image`, which would repeat it); no variant types or
-    items (the product page has them)."""
+    `images` holds the primary image only, in grid shape (so no `primary_image`, which would repeat it); no
+    variant types or items (the product page has them)."""
 
-    images = PublicProductImageSerializer(many=True, read_only=True, help_text="The primary image only.")
+    images = PublicGridImageSerializer(many=True, read_only=True, help_text="The primary image only.")
 
     class Meta(PublicProductListItemSerializer.Meta):
         fields = [*(f for f in PublicProductListItemSerializer.Meta.fields if f != "primary_image"), "images"]

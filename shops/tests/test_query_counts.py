@@ -82,7 +82,7 @@ def test_public_product_list_queries_do_not_grow_with_the_page(
 
     assert response.status_code == 200
     assert response.json()["count"] == count
-    assert [item["primary_image"]["position"] for item in response.json()["results"]] == [1] * count
+    assert [item["primary_image"]["sort_order"] for item in response.json()["results"]] == [1] * count
     assert [item["has_variants"] for item in response.json()["results"]] == [True] * count
 
 

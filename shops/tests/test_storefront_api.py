@@ -18,18 +18,14 @@ LIST_ITEM_KEYS = {
     "name",
     "slug",
     "category",
-    "category_id",
     "category_slug",
     "short_description",
     "long_description",
     "description",
-    "price",
-    "compare_at_price",
     "base_price",
     "discounted_price",
     "currency",
     "stock_status",
-    "in_stock",
     "stock_quantity",
     "available_from",
     "available_to",
@@ -38,8 +34,17 @@ LIST_ITEM_KEYS = {
     "created_at",
     "updated_at",
 }
-# The product page (and each product of the frontend's shop page) has all images and the variants.
-DETAIL_KEYS = (LIST_ITEM_KEYS - {"primary_image", "has_variants"}) | {"images", "variant_types", "inventory_items"}
+# The product page has all images, the variants, and the prices by our names too (a grid has them by the
+# frontend's only).
+DETAIL_KEYS = (LIST_ITEM_KEYS - {"primary_image", "has_variants"}) | {
+    "category_id",
+    "in_stock",
+    "images",
+    "variant_types",
+    "inventory_items",
+    "price",
+    "compare_at_price",
+}
 SHOP_PAGE_ITEM_KEYS = (LIST_ITEM_KEYS - {"primary_image"}) | {"images"}  # images holds the primary one
 
 
@@ -56,18 +61,14 @@ def list_item(product: Product, *, primary_image: dict | None = None, full: bool
         "name": product.name,
         "slug": product.slug,
         "category": product.category.name if product.category else None,
-        "category_id": product.category_id,
         "category_slug": product.category.slug if product.category else None,
         "short_description": product.short_description,
         "long_description": product.long_description,
         "description": product.long_description,
-        "price": f"{product.price:.2f}",
-        "compare_at_price": None if product.compare_at_price is None else f"{product.compare_at_price:.2f}",
         "base_price": f"{(product.compare_at_price or product.price):.2f}",
         "discounted_price": None if product.compare_at_price is None else f"{product.price:.2f}",
         "currency": "USD",
         "stock_status": effective_stock_status(product),
-        "in_stock": available_quantity(product, None) != 0,
         "stock_quantity": storefront_stock_quantity(product, None),
         "available_from": None,
         "available_to": None,
@@ -86,7 +87,13 @@ def detail(product: Product) -> dict:
     """The product as its page shows it (no variants here)."""
     body = list_item(product, full=True)
     del body["has_variants"]
-    return {**body, "variant_types": [], "inventory_items": []}
+    prices = {
+        "category_id": product.category_id,
+        "in_stock": available_quantity(product, None) != 0,
+        "price": f"{product.price:.2f}",
+        "compare_at_price": None if product.compare_at_price is None else f"{product.compare_at_price:.2f}",
+    }
+    return {**body, **prices, "variant_types": [], "inventory_items": []}
 
 
 @pytest.fixture
@@ -195,16 +202,11 @@ def test_public_product_list_shows_only_the_primary_photo(api_client, shop) -> N
             primary_image={
                 "id": primary.id,
                 "url": default_storage.url("products/first.jpg"),
+                "thumbnail_url": default_storage.url("products/first.jpg"),  # no renditions: the original
                 "alt_text": "Image 1",
-                "position": 1,
                 "sort_order": 1,
-                "is_primary": True,
                 "width": 4,
                 "height": 3,
-                "renditions": {},
-                "srcset": "",
-                "dominant_color": "",
-                "placeholder": "",
             },
         )
     ]

@@ -68,7 +68,7 @@ def test_the_shop_page_embeds_a_capped_grid_whatever_the_catalogue(
     products = response.json()["products"]
     assert [p["slug"] for p in products] == [f"product-{n}" for n in (7, 6, 5, 4, 3)]
     assert {key for p in products for key in ("variant_types", "inventory_items") if key in p} == set()
-    assert [(p["has_variants"], [i["position"] for i in p["images"]], "primary_image" in p) for p in products] == [
+    assert [(p["has_variants"], [i["sort_order"] for i in p["images"]], "primary_image" in p) for p in products] == [
         (True, [1], False)
     ] * 5
     assert {(p["long_description"], p["description"]) for p in products} == {("x" * 10 + "\u2026",) * 2}

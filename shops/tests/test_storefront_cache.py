@@ -1,6 +1,7 @@
 """The storefront cache: a hit makes no query and returns the same response; every kind of catalogue write makes
 the next read fresh once it commits; pages are kept apart by query string, host and date; the TTL and 0."""
 
+import gzip
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -129,6 +130,39 @@ def test_a_hit_answers_304_to_its_etag_without_a_query(mug: Product, django_asse
     assert (response.status_code, response.content, response["ETag"]) == (304, b"", etag)
 
 
+def test_a_client_that_accepts_gzip_gets_the_page_compressed_with_an_etag_of_its_own(
+    mug: Product, django_assert_num_queries: Any
+) -> None:
+    url = storefront("corner-shop")
+    with mock.patch("shops.storefront_cache.cache.set", wraps=cache.set) as stored:
+        miss = APIClient().get(url, headers={"accept-encoding": "gzip, deflate, br"})
+    with django_assert_num_queries(0):
+        hit = APIClient().get(url, headers={"accept-encoding": "gzip, deflate, br"})
+        plain = APIClient().get(url)
+
+    # The cache keeps the gzipped bytes, and they are what a gzip client gets, on a miss as on a hit.
+    (_, kept, _, _), *_ = stored.call_args.args[1:]
+    assert kept == miss.content == hit.content
+    assert gzip.decompress(hit.content) == plain.content
+    assert plain.json()["products"][0]["name"] == "Mug"
+    assert [r.get("Content-Encoding") for r in (miss, hit, plain)] == ["gzip", "gzip", None]
+    assert miss["Vary"] == hit["Vary"] == plain["Vary"] == "Accept-Encoding, origin"
+    assert hit["ETag"] == miss["ETag"] != plain["ETag"]
+    assert hit["Content-Length"] == str(len(hit.content))
+
+
+def test_each_encoding_answers_304_to_its_own_etag_only(mug: Product) -> None:
+    url = product_list("corner-shop")
+    gzip_etag = APIClient().get(url, headers={"accept-encoding": "gzip"})["ETag"]
+    plain_etag = APIClient().get(url)["ETag"]
+
+    def status(encoding: str, etag: str) -> int:
+        return APIClient().get(url, headers={"accept-encoding": encoding, "if-none-match": etag}).status_code
+
+    assert [status("gzip", gzip_etag), status("identity", plain_etag)] == [304, 304]
+    assert [status("gzip", plain_etag), status("identity", gzip_etag)] == [200, 200]
+
+
 def test_a_404_is_not_cached(shop: Shop) -> None:
     url = product_detail("corner-shop", "mug")
     assert APIClient().get(url).status_code == 404
@@ -179,7 +213,7 @@ def test_product_create_update_and_delete_refresh_the_pages(
         updated = owner_client.patch(owner_url(shop, f"products/{mug.id}/"), {"price": "12.50"}, format="json")
     assert updated.status_code == 200
     assert read(product_detail("corner-shop", "mug")).json()["price"] == "12.50"
-    assert [p["price"] for p in read(product_list("corner-shop")).json()["results"]] == ["30.00", "12.50"]
+    assert [p["base_price"] for p in read(product_list("corner-shop")).json()["results"]] == ["30.00", "12.50"]
 
     with committed():
         assert owner_client.delete(owner_url(shop, f"products/{mug.id}/")).status_code == 204
@@ -326,7 +360,7 @@ def test_checkout_taking_stock_and_a_cancel_returning_it_refresh_the_pages(mug: 
     with committed():
         order = cart_checkout(token=cart.token, **CUSTOMER).order
     assert stock() == (0, "out_of_stock")
-    assert read(product_list("corner-shop")).json()["results"][0]["in_stock"] is False
+    assert read(product_list("corner-shop")).json()["results"][0]["stock_status"] == "out_of_stock"
 
     with committed():
         order_status_change(order=order, status="cancelled")

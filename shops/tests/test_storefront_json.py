@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
@@ -113,8 +114,91 @@ def test_the_product_list_is_what_the_serializer_gives(catalogue_shop: Shop, sho
     assert {card["primary_image"] is None for card in cards} == {True, False}
     assert {card["has_variants"] for card in cards} == {True, False}
     assert {card["category"] for card in cards} == {None, "Mugs"}
-    assert {card["compare_at_price"] is None for card in cards} == {True, False}
+    assert {card["discounted_price"] is None for card in cards} == {True, False}
     assert {card["stock_status"] for card in cards} == {"in_stock", "out_of_stock", "limited"}
+
+
+# The existing frontend's PublicProductObj (FRONTEND-API.md 1.3), less what a grid leaves to the product page.
+FRONTEND_CARD_FIELDS = {
+    "id",
+    "name",
+    "slug",
+    "description",
+    "short_description",
+    "long_description",
+    "category",
+    "base_price",
+    "discounted_price",
+    "currency",
+    "stock_quantity",
+    "stock_status",
+    "available_from",
+    "available_to",
+    "created_at",
+    "updated_at",
+}
+
+
+def test_grid_cards_carry_what_the_frontend_reads_and_no_repeats(shop: Shop) -> None:
+    product = ProductFactory(shop=shop, compare_at_price=Decimal("30"), price=Decimal("20"))
+    ProductImage.objects.create(
+        product=product,
+        image="product_images/a.jpg",
+        position=1,
+        width=640,
+        height=480,
+        content_type="image/jpeg",
+        size=1,
+        renditions={"160": "product_images/a-160.webp"},
+        dominant_color="#aabbcc",
+        placeholder="data:image/webp;base64,AAAA",
+    )
+
+    card = APIClient().get(f"/api/v1/shops/slug/{shop.slug}/products/").json()["results"][0]
+    page_card = APIClient().get(f"/api/v1/shops/slug/{shop.slug}/").json()["products"][0]
+    product_page = APIClient().get(f"/api/v1/shops/slug/{shop.slug}/products/{product.slug}/").json()
+
+    grid_extras = {"category_slug", "has_variants"}
+    assert set(card) == FRONTEND_CARD_FIELDS | grid_extras | {"primary_image"}
+    assert set(page_card) == FRONTEND_CARD_FIELDS | grid_extras | {"images"}
+    image_fields = {"id", "url", "thumbnail_url", "alt_text", "sort_order", "width", "height"}
+    assert set(card["primary_image"]) == set(page_card["images"][0]) == image_fields
+    assert (card["base_price"], card["discounted_price"]) == ("30.00", "20.00")
+    # The product page keeps its whole shape: our price names, the renditions, srcset and placeholder.
+    assert (product_page["price"], product_page["compare_at_price"]) == ("20.00", "30.00")
+    assert {"position", "is_primary", "renditions", "srcset", "placeholder"} < set(product_page["images"][0])
+
+
+@pytest.mark.parametrize(
+    ("renditions", "shown"),
+    [
+        ({"160": "a-160.webp", "480": "a-480.webp", "960": "a-960.webp"}, "a-480.webp"),
+        ({"960": "a-960.webp", "160": "a-160.webp"}, "a-960.webp"),  # the narrowest at least 480 wide
+        ({"160": "a-160.webp"}, "a-160.webp"),  # a small image: its widest rendition
+        ({}, "a.jpg"),  # none: the original
+    ],
+)
+def test_a_grid_card_shows_the_narrowest_rendition_at_least_480_wide(
+    shop: Shop, renditions: dict[str, str], shown: str
+) -> None:
+    product = ProductFactory(shop=shop)
+    ProductImage.objects.create(
+        product=product,
+        image="product_images/a.jpg",
+        position=1,
+        width=2000,
+        height=1500,
+        content_type="image/jpeg",
+        size=1,
+        renditions={width: f"product_images/{name}" for width, name in renditions.items()},
+    )
+
+    card = APIClient().get(f"/api/v1/shops/slug/{shop.slug}/products/").json()["results"][0]
+    page_card = APIClient().get(f"/api/v1/shops/slug/{shop.slug}/").json()["products"][0]
+
+    expected = default_storage.url(f"product_images/{shown}")
+    assert card["primary_image"]["thumbnail_url"] == page_card["images"][0]["thumbnail_url"] == expected
+    assert card["primary_image"]["url"] == default_storage.url("product_images/a.jpg")
 
 
 def test_the_shop_page_and_categories_are_what_the_serializers_give(catalogue_shop: Shop) -> None:
@@ -134,7 +218,7 @@ def test_the_shop_page_and_categories_are_what_the_serializers_give(catalogue_sh
     assert len(page["products"]) == 8
     assert page["featured_categories"] == [{"id": shop.featured_category_1_id, "name": "Mugs", "slug": "mugs"}]
     assert categories == [dict(item) for item in expected_categories]
-    assert categories[1]["description"] == "d" * 300 + "\u2026"
+    assert categories[1]["description"] == "d" * 100 + "\u2026"
 
 
 def test_the_fast_shapes_have_exactly_the_schema_properties(shop: Shop) -> None:
