@@ -215,7 +215,11 @@ class CartCheckoutApi(CartApi):
             raise Conflict() from None
         except checkout_services.IdempotencyKeyMismatch:
             raise IdempotencyKeyMismatch() from None
-        order = selectors.order_get(order_id=result.order.id)
+        order = (
+            selectors.order_detail_of_written(order=result.order, lines=result.lines)
+            if result.lines is not None
+            else selectors.order_get(order_id=result.order.id)
+        )
         return Response(
             OrderDetailSerializer(order, context={"request": request}).data,
             status=status.HTTP_201_CREATED,

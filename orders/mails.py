@@ -17,7 +17,7 @@ from django.template import Context, Engine
 from django.template.loader import render_to_string
 
 from images.storage import object_url
-from mail.services import mail_queue
+from mail.services import MailDraft, mail_queue, mails_queue
 from orders.models import Order, OrderItem
 from shops.currencies import quantize_for_currency
 from shops.models import Shop
@@ -143,7 +143,7 @@ def order_placed_mails_queue(*, order: Order, lines: list[OrderItem], seller_ema
     context = {"shop": _shop_context(shop), "order": _order_context(order, lines)}
     reference = f"order:{order.order_number}"
     text, html = _render("order_confirmation", context)
-    mail_queue(
+    confirmation = MailDraft(
         kind="order_confirmation",
         to=order.customer_email,
         subject=f"Your order {order.order_number} at {shop.name}",
@@ -154,7 +154,7 @@ def order_placed_mails_queue(*, order: Order, lines: list[OrderItem], seller_ema
         reference=reference,
     )
     text, html = _render("order_placed_seller", context)
-    mail_queue(
+    notice = MailDraft(
         kind="order_placed_seller",
         to=seller_email,
         subject=f"New order {order.order_number} at {shop.name}: {context['order']['totals'][-1][1]}",
@@ -163,6 +163,7 @@ def order_placed_mails_queue(*, order: Order, lines: list[OrderItem], seller_ema
         reply_to=order.customer_email,
         reference=reference,
     )
+    mails_queue([confirmation, notice])
 
 
 def order_status_mail_queue(*, order: Order) -> None:

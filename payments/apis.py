@@ -74,7 +74,11 @@ class CartCheckoutApi(order_apis.CartCheckoutApi):
             raise order_apis.Conflict() from None
         except checkout_services.IdempotencyKeyMismatch:
             raise order_apis.IdempotencyKeyMismatch() from None
-        order = order_selectors.order_get(order_id=result.checkout.order.id)
+        order = (
+            order_selectors.order_detail_of_written(order=result.checkout.order, lines=result.checkout.lines)
+            if result.checkout.lines is not None
+            else order_selectors.order_get(order_id=result.checkout.order.id)
+        )
         body = OrderDetailSerializer(order, context={"request": request}).data
         body["payment"] = CheckoutPaymentSerializer(result.payment, context={"instructions": result.instructions}).data
         return Response(
