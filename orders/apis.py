@@ -132,11 +132,13 @@ class CartItemAddApi(CartApi):
         "no longer active cart_token starts a new cart.",
     )
     def post(self, request: Request, shop_slug: str) -> Response:
-        shop = shop_selectors.shop_get_public_plain(slug=shop_slug)  # no featured categories: a cart shows none
         data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        added = cart_services.cart_item_add(shop=shop, **data.validated_data)
-        cart = selectors.cart_get(token=added.cart.token)
+        if not data.is_valid():
+            shop_selectors.shop_get_public_plain(slug=shop_slug)  # an unknown shop is a 404 before a bad body's 400
+            raise exceptions.ValidationError(data.errors)
+        # The shop is read with the product, in one query.
+        added = cart_services.cart_item_add(shop_slug=shop_slug, **data.validated_data)
+        cart = selectors.cart_of_written(cart=added.cart, lines=added.lines)
         return Response(
             CartSerializer(cart, context={"request": request}).data,
             status=status.HTTP_201_CREATED if added.created else status.HTTP_200_OK,

@@ -16,13 +16,16 @@ def _images(lookup: str = "product__images") -> Prefetch:
     return Prefetch(lookup, queryset=ProductImage.objects.order_by("position", "id"))
 
 
+def _cart_line_prefetches() -> tuple[Prefetch, ...]:
+    """What a cart line shows beyond its row, product and item: the product's images, the item's options."""
+    options = ProductVariantOption.objects.select_related("variant_type")
+    return _images(), Prefetch("inventory_item__options", queryset=options)
+
+
 def _cart_lines() -> QuerySet[CartItem]:
     return (
         CartItem.objects.select_related("product", "inventory_item")
-        .prefetch_related(
-            _images(),
-            Prefetch("inventory_item__options", queryset=ProductVariantOption.objects.select_related("variant_type")),
-        )
+        .prefetch_related(*_cart_line_prefetches())
         .order_by("created_at", "id")
     )
 
@@ -33,6 +36,18 @@ def cart_get(*, token: str) -> Cart:
     carts = Cart.objects.select_related("shop").prefetch_related(Prefetch("items", queryset=_cart_lines()))
     cart = get_object_or_404(carts.exclude(status=CartStatus.CONVERTED), token=token)
     _key_options_attach(list(cart.items.all()))
+    return cart
+
+
+def cart_of_written(*, cart: Cart, lines: list[CartItem]) -> Cart:
+    """The cart that a cart write has just written (`lines`: all its lines, each with its cart, product and
+    inventory item), in `cart_get`'s shape without reading it again: the products' images, the items' options
+    and the options of combination keys are read (a query each, none when no line needs it)."""
+    lines = sorted(lines, key=lambda line: (line.created_at, line.id))
+    prefetch_related_objects(lines, *_cart_line_prefetches())
+    _key_options_attach(lines)
+    # Where prefetch_related puts a relation's rows: `cart.items.all()` is then these lines, no query.
+    cart._prefetched_objects_cache = {"items": lines}  # type: ignore[attr-defined]  # noqa: SLF001
     return cart
 
 

@@ -10,12 +10,13 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from orders.models import Cart, CartItem, CartStatus
-from shops.models import Product, ProductInventoryItem, ProductVariantType, Shop
+from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType, Shop
+from shops.selectors import shop_get_public_plain
 from shops.stock import StockLine, is_on_sale, quantity_check, still_available_check
 from shops.variants import option_key
 
@@ -30,6 +31,8 @@ class CartItemAdded:
     line: CartItem
     # False when the quantity was merged into the line already holding this variant.
     created: bool
+    # Every line of the cart after the add, in the cart's order, each with its cart, product and inventory item.
+    lines: list[CartItem]
 
 
 def cart_token_new() -> str:
@@ -110,7 +113,9 @@ def _variant_resolve(
 
 
 def _item_of_combination(*, product: Product, chosen: set[int]) -> ProductInventoryItem:
-    items = ProductInventoryItem.objects.filter(product=product).prefetch_related("options")
+    # The options with their types: the answer shows the chosen item's (orders.selectors.cart_of_written).
+    options = ProductVariantOption.objects.select_related("variant_type")
+    items = ProductInventoryItem.objects.filter(product=product).prefetch_related(Prefetch("options", queryset=options))
     item = next((item for item in items if {option.id for option in item.options.all()} == chosen), None)
     if item is None:
         raise ValidationError({"options": ["This combination is not available."]})
@@ -126,16 +131,22 @@ def _item_default(product: Product) -> ProductInventoryItem:
     return item
 
 
-def _product_get(*, shop: Shop, product_id: int | None, product_slug: str | None, today: date) -> Product:
+def _product_get(
+    *, shop: Shop | None, shop_slug: str, product_id: int | None, product_slug: str | None, today: date
+) -> Product:
     """The shop's product by id (or else by slug), on sale today, knowing whether it has inventory items
-    and variant types; a 404 otherwise."""
-    products = Product.objects.filter(shop=shop).annotate(
+    and variant types; a 404 otherwise. Given the shop's slug instead of the shop, the shop is read with the
+    product (one query, `product.shop`) and an unknown shop is the 404 `shop_get_public_plain` answers."""
+    of_shop = Product.objects.filter(shop=shop) if shop is not None else Product.objects.filter(shop__slug=shop_slug)
+    products = of_shop.select_related("shop").annotate(
         has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))),
         has_types=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))),
     )
     product = products.filter(id=product_id).first() if product_id is not None else None
     if product is None and product_id is None and product_slug:
         product = products.filter(slug=product_slug).first()
+    if product is None and shop is None:
+        shop_get_public_plain(slug=shop_slug)  # on this path only: is it the shop that is unknown?
     if product is None or not is_on_sale(product, today=today):
         raise Http404("No such product.")
     return product
@@ -144,7 +155,8 @@ def _product_get(*, shop: Shop, product_id: int | None, product_slug: str | None
 @transaction.atomic
 def cart_item_add(
     *,
-    shop: Shop,
+    shop: Shop | None = None,
+    shop_slug: str = "",
     cart_token: str | None = None,
     product_id: int | None = None,
     product_slug: str | None = None,
@@ -156,20 +168,33 @@ def cart_item_add(
     """Add `quantity` of a product (or one of its variants) to the cart of `cart_token`, or to a new cart
     when the token is missing, unknown, of another shop or of a cart that is no longer active.
 
-    A product that is not on sale today (not active, or outside its availability window) is a 404."""
+    The shop is `shop`, or the one of `shop_slug` (read with the product). A product that is not on sale today
+    (not active, or outside its availability window) is a 404, and so is an unknown shop."""
     product = _product_get(
-        shop=shop, product_id=product_id, product_slug=product_slug, today=today or timezone.localdate()
+        shop=shop,
+        shop_slug=shop_slug,
+        product_id=product_id,
+        product_slug=product_slug,
+        today=today or timezone.localdate(),
     )
+    shop = product.shop
     item, key = _variant_resolve(product=product, inventory_item_id=inventory_item_id, options=options)
 
     cart = None
     if cart_token:
         cart = Cart.objects.select_for_update().filter(token=cart_token, shop=shop, status=CartStatus.ACTIVE).first()
-    # The cart's lines, read once (at most MAX_CART_LINES): a new cart has none.
-    lines = list(CartItem.objects.filter(cart=cart)) if cart is not None else []
+    # The cart's lines, read once (at most MAX_CART_LINES) with what the answer shows of them: a new cart has none.
+    lines = (
+        list(
+            CartItem.objects.filter(cart=cart).select_related("product", "inventory_item").order_by("created_at", "id")
+        )
+        if cart is not None
+        else []
+    )
     is_new_cart = cart is None
     if cart is None:
         cart = Cart.objects.create(shop=shop, token=cart_token_new())
+    cart.shop = shop
 
     line = next(
         (
@@ -196,12 +221,15 @@ def cart_item_add(
         # The cart, product and item were just read: only the line's own fields need checking.
         line.full_clean(exclude=["cart", "product", "inventory_item"], validate_constraints=False)
         line.save()
+        lines.append(line)
     else:
         line.quantity = total
         line.save(update_fields=["quantity", "updated_at"])
     if not is_new_cart:  # a cart made just now has its updated_at already
         cart.save(update_fields=["updated_at"])
-    return CartItemAdded(cart=cart, line=line, created=created)
+    for each in lines:
+        each.cart = cart
+    return CartItemAdded(cart=cart, line=line, created=created, lines=lines)
 
 
 def _cart_stock_line(line: CartItem) -> StockLine:
