@@ -324,6 +324,8 @@ def main() -> None:
             run(app, ops[name], args.requests, offset=5000)
             profiler.disable()
             stats = pstats.Stats(profiler)
+            if os.environ.get("PROFILE_DUMP"):
+                stats.dump_stats(os.environ["PROFILE_DUMP"])
             stats.sort_stats("cumulative").print_stats(60)
             stats.sort_stats("tottime").print_stats(40)
 

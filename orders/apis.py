@@ -18,7 +18,7 @@ from api.pagination import OptionalPagination
 from api.schema import PAGE_PARAMETERS
 from orders import selectors
 from orders.models import OrderStatus
-from orders.serializers import CartSerializer, OrderDetailSerializer, OrderListSerializer
+from orders.serializers import CartSerializer, OrderDetailSerializer, OrderListSerializer, cart_json
 from orders.services import carts as cart_services
 from orders.services import checkout as checkout_services
 from orders.services import orders as order_services
@@ -140,7 +140,7 @@ class CartItemAddApi(CartApi):
         added = cart_services.cart_item_add(shop_slug=shop_slug, **data.validated_data)
         cart = selectors.cart_of_written(cart=added.cart, lines=added.lines)
         return Response(
-            CartSerializer(cart, context={"request": request}).data,
+            cart_json(cart, request=request),
             status=status.HTTP_201_CREATED if added.created else status.HTTP_200_OK,
         )
 

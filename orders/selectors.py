@@ -41,10 +41,23 @@ def cart_get(*, token: str) -> Cart:
 
 def cart_of_written(*, cart: Cart, lines: list[CartItem]) -> Cart:
     """The cart that a cart write has just written (`lines`: all its lines, each with its cart, product and
-    inventory item), in `cart_get`'s shape without reading it again: the products' images, the items' options
-    and the options of combination keys are read (a query each, none when no line needs it)."""
+    inventory item), for `orders.serializers.cart_json`, without reading it again: each product's
+    `first_image`, the items' options and the options of combination keys are read (a query each, none when
+    no line needs it)."""
     lines = sorted(lines, key=lambda line: (line.created_at, line.id))
-    prefetch_related_objects(lines, *_cart_line_prefetches())
+    first_images = {
+        product_id: (image_id, name, alt_text)
+        for product_id, image_id, name, alt_text in ProductImage.objects.filter(
+            product_id__in={line.product_id for line in lines}
+        )
+        .order_by("product_id", "position", "id")
+        .distinct("product_id")
+        .values_list("product_id", "id", "image", "alt_text")
+    }
+    for line in lines:
+        # An attribute set here for the JSON builder: not a field of the model's type.
+        line.product.first_image = first_images.get(line.product_id)  # type: ignore[attr-defined]
+    prefetch_related_objects(lines, _cart_line_prefetches()[1])
     _key_options_attach(lines)
     # Where prefetch_related puts a relation's rows: `cart.items.all()` is then these lines, no query.
     cart._prefetched_objects_cache = {"items": lines}  # type: ignore[attr-defined]  # noqa: SLF001
