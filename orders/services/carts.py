@@ -7,10 +7,11 @@ at checkout."""
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Sum
+from django.db import connections, router, transaction
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -131,22 +132,73 @@ def _item_default(product: Product) -> ProductInventoryItem:
     return item
 
 
+def _with_variant_flags(products: QuerySet[Product]) -> QuerySet[Product]:
+    return products.annotate(
+        has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))),
+        has_types=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))),
+    )
+
+
+# The lookup of a product with its shop by the shop's slug is compiled once per process (compiling it took more
+# CPU than running it): built by the ORM with these stand-ins, each replaced by the request's value. No slug
+# holds a NUL (PostgreSQL text cannot) and no id is negative, and the stand-ins never reach the database.
+_SHOP_SLUG, _PRODUCT_SLUG, _PRODUCT_ID = "\x00shop-slug", "\x00product-slug", -1
+_PRODUCT_FIELDS = tuple(field.attname for field in Product._meta.concrete_fields)
+_SHOP_FIELDS = tuple(field.attname for field in Shop._meta.concrete_fields)
+_compiled_lookups: dict[bool, tuple[str, list[Any]]] = {}
+
+
+def _product_lookup_sql(*, by_id: bool) -> tuple[str, list[Any]]:
+    compiled = _compiled_lookups.get(by_id)
+    if compiled is None:
+        key = {"id": _PRODUCT_ID} if by_id else {"slug": _PRODUCT_SLUG}
+        queryset = _with_variant_flags(Product.objects.filter(shop__slug=_SHOP_SLUG, **key)).order_by()
+        columns = (*_PRODUCT_FIELDS, *(f"shop__{name}" for name in _SHOP_FIELDS), "has_items", "has_types")
+        sql, params = queryset.values_list(*columns).query.sql_with_params()
+        stand_ins = [param for param in params if type(param) in (str, int)]
+        if sorted(stand_ins, key=repr) != sorted([_SHOP_SLUG, _PRODUCT_ID if by_id else _PRODUCT_SLUG], key=repr):
+            raise RuntimeError(f"The compiled product lookup takes the stand-ins once each: {params}")
+        compiled = _compiled_lookups[by_id] = (sql, list(params))
+    return compiled
+
+
+def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_slug: str | None) -> Product | None:
+    """The product by id (or else by slug) of the shop of that slug, with its shop and variant flags."""
+    if product_id is None and not product_slug:
+        return None
+    sql, template = _product_lookup_sql(by_id=product_id is not None)
+    values = {_SHOP_SLUG: shop_slug, _PRODUCT_SLUG: product_slug, _PRODUCT_ID: product_id}
+    alias = router.db_for_read(Product)
+    with connections[alias].cursor() as cursor:
+        # The stand-ins replaced; the query's own constants (psycopg's Int4(1) of its EXISTS) kept.
+        cursor.execute(sql, [values[param] if type(param) in (str, int) else param for param in template])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # The rows as the ORM makes them (every column is of a type psycopg gives as the field's Python value).
+    products, shops = len(_PRODUCT_FIELDS), len(_SHOP_FIELDS)
+    product = Product.from_db(alias, _PRODUCT_FIELDS, row[:products])
+    product.shop = Shop.from_db(alias, _SHOP_FIELDS, row[products : products + shops])
+    # Attributes the query annotates: not fields of the model's type.
+    product.has_items, product.has_types = row[products + shops :]  # type: ignore[attr-defined]
+    return product
+
+
 def _product_get(
     *, shop: Shop | None, shop_slug: str, product_id: int | None, product_slug: str | None, today: date
 ) -> Product:
     """The shop's product by id (or else by slug), on sale today, knowing whether it has inventory items
     and variant types; a 404 otherwise. Given the shop's slug instead of the shop, the shop is read with the
     product (one query, `product.shop`) and an unknown shop is the 404 `shop_get_public_plain` answers."""
-    of_shop = Product.objects.filter(shop=shop) if shop is not None else Product.objects.filter(shop__slug=shop_slug)
-    products = of_shop.select_related("shop").annotate(
-        has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))),
-        has_types=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))),
-    )
-    product = products.filter(id=product_id).first() if product_id is not None else None
-    if product is None and product_id is None and product_slug:
-        product = products.filter(slug=product_slug).first()
-    if product is None and shop is None:
-        shop_get_public_plain(slug=shop_slug)  # on this path only: is it the shop that is unknown?
+    if shop is None:
+        product = _product_with_shop_get(shop_slug=shop_slug, product_id=product_id, product_slug=product_slug)
+        if product is None:
+            shop_get_public_plain(slug=shop_slug)  # on this path only: is it the shop that is unknown?
+    else:
+        products = _with_variant_flags(Product.objects.filter(shop=shop).select_related("shop"))
+        product = products.filter(id=product_id).first() if product_id is not None else None
+        if product is None and product_id is None and product_slug:
+            product = products.filter(slug=product_slug).first()
     if product is None or not is_on_sale(product, today=today):
         raise Http404("No such product.")
     return product
