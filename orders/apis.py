@@ -18,7 +18,13 @@ from api.pagination import OptionalPagination
 from api.schema import PAGE_PARAMETERS
 from orders import selectors
 from orders.models import OrderStatus
-from orders.serializers import CartSerializer, OrderDetailSerializer, OrderListSerializer, cart_json
+from orders.serializers import (
+    CartSerializer,
+    OrderDetailSerializer,
+    OrderListSerializer,
+    cart_json,
+    order_detail_json,
+)
 from orders.services import carts as cart_services
 from orders.services import checkout as checkout_services
 from orders.services import orders as order_services
@@ -217,13 +223,15 @@ class CartCheckoutApi(CartApi):
             raise Conflict() from None
         except checkout_services.IdempotencyKeyMismatch:
             raise IdempotencyKeyMismatch() from None
-        order = (
-            selectors.order_detail_of_written(order=result.order, lines=result.lines)
-            if result.lines is not None
-            else selectors.order_get(order_id=result.order.id)
-        )
+        if result.lines is not None:  # a new order: its answer built from what was written
+            order = selectors.order_detail_of_written(order=result.order, lines=result.lines)
+            body = order_detail_json(order, request=request)
+        else:
+            body = OrderDetailSerializer(
+                selectors.order_get(order_id=result.order.id), context={"request": request}
+            ).data
         return Response(
-            OrderDetailSerializer(order, context={"request": request}).data,
+            body,
             status=status.HTTP_201_CREATED,
             headers={} if result.created else {"Idempotent-Replayed": "true"},
         )

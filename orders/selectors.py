@@ -8,12 +8,12 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
-from shops.models import ProductImage, ProductVariantOption, Shop
+from shops.models import Product, ProductImage, ProductVariantOption, Shop
 from shops.variants import option_ids
 
 
-def _images(lookup: str = "product__images") -> Prefetch:
-    return Prefetch(lookup, queryset=ProductImage.objects.order_by("position", "id"))
+def _images() -> Prefetch:
+    return Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
 
 
 def _cart_line_prefetches() -> tuple[Prefetch, ...]:
@@ -39,24 +39,33 @@ def cart_get(*, token: str) -> Cart:
     return cart
 
 
+def _first_images_attach(products: list[Product]) -> None:
+    """`first_image` on each product: (id, object name, alt text) of its first image by position, or None
+    (one query for all, none without products)."""
+    ids = {product.id for product in products}
+    first_images = (
+        {
+            product_id: (image_id, name, alt_text)
+            for product_id, image_id, name, alt_text in ProductImage.objects.filter(product_id__in=ids)
+            .order_by("product_id", "position", "id")
+            .distinct("product_id")
+            .values_list("product_id", "id", "image", "alt_text")
+        }
+        if ids
+        else {}
+    )
+    for product in products:
+        # An attribute set here for the JSON builders: not a field of the model's type.
+        product.first_image = first_images.get(product.id)  # type: ignore[attr-defined]
+
+
 def cart_of_written(*, cart: Cart, lines: list[CartItem]) -> Cart:
     """The cart that a cart write has just written (`lines`: all its lines, each with its cart, product and
     inventory item), for `orders.serializers.cart_json`, without reading it again: each product's
     `first_image`, the items' options and the options of combination keys are read (a query each, none when
     no line needs it)."""
     lines = sorted(lines, key=lambda line: (line.created_at, line.id))
-    first_images = {
-        product_id: (image_id, name, alt_text)
-        for product_id, image_id, name, alt_text in ProductImage.objects.filter(
-            product_id__in={line.product_id for line in lines}
-        )
-        .order_by("product_id", "position", "id")
-        .distinct("product_id")
-        .values_list("product_id", "id", "image", "alt_text")
-    }
-    for line in lines:
-        # An attribute set here for the JSON builder: not a field of the model's type.
-        line.product.first_image = first_images.get(line.product_id)  # type: ignore[attr-defined]
+    _first_images_attach([line.product for line in lines])
     prefetch_related_objects(lines, _cart_line_prefetches()[1])
     _key_options_attach(lines)
     # Where prefetch_related puts a relation's rows: `cart.items.all()` is then these lines, no query.
@@ -124,16 +133,16 @@ def _as_jsonb(value: Any) -> Any:
 
 
 def order_detail_of_written(*, order: Order, lines: list[OrderItem]) -> Order:
-    """The order that checkout has just written (`lines`: its lines in id order, each with its product), in
-    `order_get`'s shape without reading it again: only the products' images are read (one query). The JSON
-    fields hold what a re-read would give."""
+    """The order that checkout has just written (`lines`: its lines in id order, each with its product), for
+    `orders.serializers.order_detail_json`, without reading it again: only each product's `first_image` is
+    read (one query). The JSON fields hold what a re-read would give."""
     # Attributes the selectors' queries annotate: not fields of the model's type.
     order.item_count = sum(line.quantity for line in lines)  # type: ignore[attr-defined]
     order.shipping_address = _as_jsonb(order.shipping_address)
     order.billing_address = _as_jsonb(order.billing_address)
     for line in lines:
         line.options = _as_jsonb(line.options)
-    prefetch_related_objects([line.product for line in lines if line.product is not None], _images("images"))
+    _first_images_attach([line.product for line in lines if line.product is not None])
     # Where prefetch_related puts a relation's rows: `order.items.all()` is then these lines, no query.
     order._prefetched_objects_cache = {"items": lines}  # type: ignore[attr-defined]  # noqa: SLF001
     return order
