@@ -298,6 +298,7 @@ def main() -> None:
     parser.add_argument("--cache", action="store_true", help="storefront cache on (hits after a first pass)")
     parser.add_argument("--profile", default="")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--dump", default="", help="with --profile: write the pstats file here too")
     parser.add_argument("--only", default="", help="one operation: " + ", ".join(OPERATION_NAMES))
     args = parser.parse_args()
     configure(cache=args.cache)
@@ -324,8 +325,8 @@ def main() -> None:
             run(app, ops[name], args.requests, offset=5000)
             profiler.disable()
             stats = pstats.Stats(profiler)
-            if os.environ.get("PROFILE_DUMP"):
-                stats.dump_stats(os.environ["PROFILE_DUMP"])
+            if args.dump:
+                stats.dump_stats(args.dump)
             stats.sort_stats("cumulative").print_stats(60)
             stats.sort_stats("tottime").print_stats(40)
 
