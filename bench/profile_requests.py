@@ -77,7 +77,15 @@ def seed() -> None:
     from accounts.models import User
     from accounts.services import auth_token_issue
     from orders.models import Cart, CartItem
-    from shops.models import Category, Product, ProductImage, Shop
+    from shops.models import (
+        Category,
+        Product,
+        ProductImage,
+        ProductInventoryItem,
+        ProductVariantOption,
+        ProductVariantType,
+        Shop,
+    )
 
     users = User.objects.bulk_create(
         [
@@ -141,8 +149,48 @@ def seed() -> None:
             for line in range(3)
         ]
     )
+    # A tracked product of shop 1 with Size x Colour and an inventory item per combination (plenty of stock), and
+    # carts of three of its items.
+    varied = Product.objects.create(
+        shop=shops[1], name="Varied product", slug="varied", price=Decimal("25.00"), stock_status="limited"
+    )
+    types = ProductVariantType.objects.bulk_create(
+        [ProductVariantType(product=varied, name=name, position=n) for n, name in enumerate(("Size", "Colour"))]
+    )
+    sizes = ProductVariantOption.objects.bulk_create(
+        [ProductVariantOption(variant_type=types[0], name=name, position=n) for n, name in enumerate("SML")]
+    )
+    colour = ProductVariantOption.objects.create(variant_type=types[1], name="Red")
+    items = []
+    for n, size in enumerate(sizes):
+        item = ProductInventoryItem.objects.create(
+            product=varied,
+            option_key="-".join(str(option_id) for option_id in sorted((size.id, colour.id))),
+            sku=f"VAR-{size.name}",
+            stock_quantity=1_000_000,
+            position=n,
+            is_default=n == 0,
+        )
+        item.options.set([size, colour])
+        items.append(item)
+    Product.objects.filter(id=varied.id).update(stock_quantity=3_000_000)
+    variant_carts = Cart.objects.bulk_create(
+        [Cart(shop=shops[1], token=secrets.token_urlsafe(32)) for _ in range(1500)]
+    )
+    CartItem.objects.bulk_create(
+        [
+            CartItem(cart=cart, product=varied, inventory_item=item, quantity=1)
+            for cart in variant_carts
+            for item in items
+        ]
+    )
     token, _ = auth_token_issue(user=users[0])
-    fixture = {"token": token, "carts": [cart.token for cart in carts], "product": products[PRODUCTS_PER_SHOP].id}
+    fixture = {
+        "token": token,
+        "carts": [cart.token for cart in carts],
+        "variant_carts": [cart.token for cart in variant_carts],
+        "product": products[PRODUCTS_PER_SHOP].id,
+    }
     (ROOT / "bench-results").mkdir(exist_ok=True)
     (ROOT / "bench-results" / "profile-fixture.json").write_text(json.dumps(fixture))
 
@@ -186,7 +234,17 @@ def operations(fixture: dict[str, Any]) -> dict[str, Any]:
             "shipping_address": {"line1": "1 Loop St", "city": "Localhost", "postal_code": "12345"},
         }
     ).encode()
-    carts = iter(fixture["carts"])
+    from orders.models import Cart
+
+    def active(tokens: list[str]) -> list[str]:
+        """The carts not checked out by an earlier run (a converted cart is a 404)."""
+        found = set(Cart.objects.filter(token__in=tokens, status="active").values_list("token", flat=True))
+        return [token for token in tokens if token in found]
+
+    # The first 500 carts are added to (each add merges into one of its lines), the others checked out.
+    simple_carts = active(fixture["carts"])
+    added_to, carts = simple_carts[:500], iter(simple_carts[500:])
+    variant_carts = iter(active(fixture.get("variant_carts", [])))
     login = json.dumps({"identifier": "owner1", "password": PASSWORD}).encode()
     return {
         "ceiling": lambda n: ("GET", "/api/v1/health/live/", b"", {}),
@@ -194,9 +252,29 @@ def operations(fixture: dict[str, Any]) -> dict[str, Any]:
         "detail": lambda n: ("GET", f"/api/v1/shops/slug/shop-{n % SHOPS}/products/product-{n % 200}/", b"", {}),
         "shop": lambda n: ("GET", f"/api/v1/shops/slug/shop-{n % SHOPS}/", b"", {}),
         "cart add": lambda n: ("POST", "/api/v1/shops/slug/shop-1/cart/items/", cart, {}),
+        "cart add existing": lambda n: (
+            "POST",
+            "/api/v1/shops/slug/shop-1/cart/items/",
+            json.dumps({"product_id": fixture["product"], "cart_token": added_to[n % len(added_to)]}).encode(),
+            {},
+        ),
         "checkout": lambda n: ("POST", f"/api/v1/shops/carts/{next(carts)}/checkout/", customer, {}),
+        "checkout variants": lambda n: ("POST", f"/api/v1/shops/carts/{next(variant_carts)}/checkout/", customer, {}),
         "login": lambda n: ("POST", "/api/v1/auth/login/", login, {}),
     }
+
+
+OPERATION_NAMES = (
+    "ceiling",
+    "list",
+    "detail",
+    "shop",
+    "cart add",
+    "cart add existing",
+    "checkout",
+    "checkout variants",
+    "login",
+)
 
 
 def run(app: Any, spec: Any, count: int, offset: int = 0) -> tuple[float, set[int]]:
@@ -220,7 +298,8 @@ def main() -> None:
     parser.add_argument("--cache", action="store_true", help="storefront cache on (hits after a first pass)")
     parser.add_argument("--profile", default="")
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--only", default="")
+    parser.add_argument("--dump", default="", help="with --profile: write the pstats file here too")
+    parser.add_argument("--only", default="", help="one operation: " + ", ".join(OPERATION_NAMES))
     args = parser.parse_args()
     configure(cache=args.cache)
     if args.seed:
@@ -233,7 +312,7 @@ def main() -> None:
     ops = operations(fixture)
     names = [args.only] if args.only else list(ops)
     if args.cache:
-        names = [name for name in names if name not in ("cart add", "checkout", "login")]
+        names = [name for name in names if not name.startswith(("cart add", "checkout", "login"))]
     for name in names:
         run(app, ops[name], 30)  # warm-up (and with --cache, the first pass fills it)
         if args.cache:
@@ -246,6 +325,8 @@ def main() -> None:
             run(app, ops[name], args.requests, offset=5000)
             profiler.disable()
             stats = pstats.Stats(profiler)
+            if args.dump:
+                stats.dump_stats(args.dump)
             stats.sort_stats("cumulative").print_stats(60)
             stats.sort_stats("tottime").print_stats(40)
 

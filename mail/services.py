@@ -1,12 +1,15 @@
 """Queueing and delivering mail. Queueing writes the row and its delivery job in the caller's transaction: a
 rolled-back write sends nothing, a committed one cannot lose its mail."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.utils import formataddr, make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
+from procrastinate.types import JSONDict
 
 from mail.models import MailState, OutboundMail
 
@@ -21,6 +24,20 @@ def sender_address(*, display_name: str = "") -> str:
     return formataddr((name, address)) if name else address
 
 
+@dataclass(frozen=True, kw_only=True)
+class MailDraft:
+    """A message to queue (`mails_queue`): `sender_name` is shown before the platform's own address."""
+
+    kind: str
+    to: str
+    subject: str
+    text_body: str
+    html_body: str = ""
+    reply_to: str = ""
+    sender_name: str = ""
+    reference: str = ""
+
+
 def mail_queue(
     *,
     kind: str,
@@ -32,28 +49,49 @@ def mail_queue(
     sender_name: str = "",
     reference: str = "",
 ) -> OutboundMail:
+    draft = MailDraft(
+        kind=kind,
+        to=to,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+        reply_to=reply_to,
+        sender_name=sender_name,
+        reference=reference,
+    )
+    return mails_queue([draft])[0]
+
+
+def mails_queue(drafts: Sequence[MailDraft]) -> list[OutboundMail]:
+    """Queue several messages at once, in the caller's transaction: their rows in one INSERT and their delivery
+    jobs in one call (a checkout queues two mails: two round trips instead of four)."""
     from mail.tasks import mail_deliver
 
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
-    mail = OutboundMail(
-        kind=kind,
-        reference=reference,
-        to=to,
-        from_email=sender_address(display_name=sender_name),
-        reply_to=reply_to,
-        subject=" ".join(subject.split())[:255],
-        text_body=text_body,
-        html_body=html_body,
-        message_id=make_msgid(domain=domain or None),
-    )
-    # The Message-ID was just drawn (make_msgid: time, random, pid): not looked up, the unique index stands.
-    mail.full_clean(validate_unique=False)
-    # The row and its job together; no savepoint of its own: inside the caller's transaction (a checkout queues
-    # two mails) a failed insert fails the caller anyway, and a savepoint pair per mail was two round trips.
+    mails = [
+        OutboundMail(
+            kind=draft.kind,
+            reference=draft.reference,
+            to=draft.to,
+            from_email=sender_address(display_name=draft.sender_name),
+            reply_to=draft.reply_to,
+            subject=" ".join(draft.subject.split())[:255],
+            text_body=draft.text_body,
+            html_body=draft.html_body,
+            message_id=make_msgid(domain=domain or None),
+        )
+        for draft in drafts
+    ]
+    for mail in mails:
+        # The Message-ID was just drawn (make_msgid: time, random, pid): not looked up, the unique index stands.
+        mail.full_clean(validate_unique=False)
+    # The rows and their jobs together; no savepoint of its own: inside the caller's transaction a failed insert
+    # fails the caller anyway, and a savepoint pair was two more round trips.
     with transaction.atomic(savepoint=False):
-        mail.save()
-        mail_deliver.defer(mail_id=mail.id)
-    return mail
+        OutboundMail.objects.bulk_create(mails)
+        jobs: list[JSONDict] = [{"mail_id": mail.id} for mail in mails]
+        mail_deliver.batch_defer(*jobs)
+    return mails
 
 
 def _message(mail: OutboundMail) -> EmailMultiAlternatives:

@@ -18,7 +18,13 @@ from api.pagination import OptionalPagination
 from api.schema import PAGE_PARAMETERS
 from orders import selectors
 from orders.models import OrderStatus
-from orders.serializers import CartSerializer, OrderDetailSerializer, OrderListSerializer
+from orders.serializers import (
+    CartSerializer,
+    OrderDetailSerializer,
+    OrderListSerializer,
+    cart_json,
+    order_detail_json,
+)
 from orders.services import carts as cart_services
 from orders.services import checkout as checkout_services
 from orders.services import orders as order_services
@@ -132,13 +138,15 @@ class CartItemAddApi(CartApi):
         "no longer active cart_token starts a new cart.",
     )
     def post(self, request: Request, shop_slug: str) -> Response:
-        shop = shop_selectors.shop_get_public_plain(slug=shop_slug)  # no featured categories: a cart shows none
         data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        added = cart_services.cart_item_add(shop=shop, **data.validated_data)
-        cart = selectors.cart_get(token=added.cart.token)
+        if not data.is_valid():
+            shop_selectors.shop_get_public_plain(slug=shop_slug)  # an unknown shop is a 404 before a bad body's 400
+            raise exceptions.ValidationError(data.errors)
+        # The shop is read with the product, in one query.
+        added = cart_services.cart_item_add(shop_slug=shop_slug, **data.validated_data)
+        cart = selectors.cart_of_written(cart=added.cart, lines=added.lines)
         return Response(
-            CartSerializer(cart, context={"request": request}).data,
+            cart_json(cart, request=request),
             status=status.HTTP_201_CREATED if added.created else status.HTTP_200_OK,
         )
 
@@ -215,9 +223,15 @@ class CartCheckoutApi(CartApi):
             raise Conflict() from None
         except checkout_services.IdempotencyKeyMismatch:
             raise IdempotencyKeyMismatch() from None
-        order = selectors.order_get(order_id=result.order.id)
+        if result.lines is not None:  # a new order: its answer built from what was written
+            order = selectors.order_detail_of_written(order=result.order, lines=result.lines)
+            body = order_detail_json(order, request=request)
+        else:
+            body = OrderDetailSerializer(
+                selectors.order_get(order_id=result.order.id), context={"request": request}
+            ).data
         return Response(
-            OrderDetailSerializer(order, context={"request": request}).data,
+            body,
             status=status.HTTP_201_CREATED,
             headers={} if result.created else {"Idempotent-Replayed": "true"},
         )

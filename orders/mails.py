@@ -17,7 +17,7 @@ from django.template import Context, Engine
 from django.template.loader import render_to_string
 
 from images.storage import object_url
-from mail.services import mail_queue
+from mail.services import MailDraft, mail_queue, mails_queue
 from orders.models import Order, OrderItem
 from shops.currencies import quantize_for_currency
 from shops.models import Shop
@@ -126,7 +126,21 @@ def _text_tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
+def _with_summary(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with the order's summary (its lines and totals: `_summary.txt` and `.html`) rendered once,
+    for every mail rendered with it (a checkout's two mails show the same summary: rendered once, not twice)."""
+    return {
+        **context,
+        "summary_text": TEXT_ENGINE.get_template(f"{TEMPLATES}/_summary.txt").render(
+            Context(context, autoescape=False)
+        ),
+        # Rendered with autoescaping: safe to put in the HTML part as it is.
+        "summary_html": render_to_string(f"{TEMPLATES}/_summary.html", context),
+    }
+
+
 def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The text and HTML parts of `template`, its context made by `_with_summary`."""
     text = TEXT_ENGINE.get_template(f"{TEMPLATES}/{template}.txt").render(Context(context, autoescape=False))
     html = render_to_string(f"{TEMPLATES}/{template}.html", context)
     return _text_tidy(text), html
@@ -140,10 +154,10 @@ def order_placed_mails_queue(*, order: Order, lines: list[OrderItem], seller_ema
     """The buyer's confirmation (from the shop's name, reply to its contact email) and the seller's notice
     (to `seller_email`, reply to the buyer). Called by checkout, in its transaction."""
     shop = order.shop
-    context = {"shop": _shop_context(shop), "order": _order_context(order, lines)}
+    context = _with_summary({"shop": _shop_context(shop), "order": _order_context(order, lines)})
     reference = f"order:{order.order_number}"
     text, html = _render("order_confirmation", context)
-    mail_queue(
+    confirmation = MailDraft(
         kind="order_confirmation",
         to=order.customer_email,
         subject=f"Your order {order.order_number} at {shop.name}",
@@ -154,7 +168,7 @@ def order_placed_mails_queue(*, order: Order, lines: list[OrderItem], seller_ema
         reference=reference,
     )
     text, html = _render("order_placed_seller", context)
-    mail_queue(
+    notice = MailDraft(
         kind="order_placed_seller",
         to=seller_email,
         subject=f"New order {order.order_number} at {shop.name}: {context['order']['totals'][-1][1]}",
@@ -163,6 +177,7 @@ def order_placed_mails_queue(*, order: Order, lines: list[OrderItem], seller_ema
         reply_to=order.customer_email,
         reference=reference,
     )
+    mails_queue([confirmation, notice])
 
 
 def order_status_mail_queue(*, order: Order) -> None:
@@ -229,12 +244,14 @@ def _status_mail_queue(*, order: Order, status_mail: StatusMail, to: str, greeti
     """One status message: to the buyer from the shop's name (replies to the shop), or to the seller from the
     platform (replies to the buyer)."""
     shop = order.shop
-    context = {
-        "shop": _shop_context(shop),
-        "order": _order_context(order, OrderItem.objects.filter(order=order)),
-        "message": status_mail.message,
-        "greeting_name": greeting_name,
-    }
+    context = _with_summary(
+        {
+            "shop": _shop_context(shop),
+            "order": _order_context(order, OrderItem.objects.filter(order=order)),
+            "message": status_mail.message,
+            "greeting_name": greeting_name,
+        }
+    )
     text, html = _render("order_status", context)
     mail_queue(
         kind=status_mail.kind,

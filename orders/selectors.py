@@ -1,12 +1,14 @@
 """Reads of carts and orders, each with its query shape: a cart or an order list costs the same few queries
 for one line or a hundred. Owner selectors scope to the owner's shop: another user's order is a 404."""
 
-from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from typing import Any
+
+from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
-from shops.models import ProductImage, ProductVariantOption, Shop
+from shops.models import Product, ProductImage, ProductVariantOption, Shop
 from shops.variants import option_ids
 
 
@@ -14,13 +16,16 @@ def _images() -> Prefetch:
     return Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
 
 
+def _cart_line_prefetches() -> tuple[Prefetch, ...]:
+    """What a cart line shows beyond its row, product and item: the product's images, the item's options."""
+    options = ProductVariantOption.objects.select_related("variant_type")
+    return _images(), Prefetch("inventory_item__options", queryset=options)
+
+
 def _cart_lines() -> QuerySet[CartItem]:
     return (
         CartItem.objects.select_related("product", "inventory_item")
-        .prefetch_related(
-            _images(),
-            Prefetch("inventory_item__options", queryset=ProductVariantOption.objects.select_related("variant_type")),
-        )
+        .prefetch_related(*_cart_line_prefetches())
         .order_by("created_at", "id")
     )
 
@@ -31,6 +36,40 @@ def cart_get(*, token: str) -> Cart:
     carts = Cart.objects.select_related("shop").prefetch_related(Prefetch("items", queryset=_cart_lines()))
     cart = get_object_or_404(carts.exclude(status=CartStatus.CONVERTED), token=token)
     _key_options_attach(list(cart.items.all()))
+    return cart
+
+
+def _first_images_attach(products: list[Product]) -> None:
+    """`first_image` on each product: (id, object name, alt text) of its first image by position, or None
+    (one query for all, none without products)."""
+    ids = {product.id for product in products}
+    first_images = (
+        {
+            product_id: (image_id, name, alt_text)
+            for product_id, image_id, name, alt_text in ProductImage.objects.filter(product_id__in=ids)
+            .order_by("product_id", "position", "id")
+            .distinct("product_id")
+            .values_list("product_id", "id", "image", "alt_text")
+        }
+        if ids
+        else {}
+    )
+    for product in products:
+        # An attribute set here for the JSON builders: not a field of the model's type.
+        product.first_image = first_images.get(product.id)  # type: ignore[attr-defined]
+
+
+def cart_of_written(*, cart: Cart, lines: list[CartItem]) -> Cart:
+    """The cart that a cart write has just written (`lines`: all its lines, each with its cart, product and
+    inventory item), for `orders.serializers.cart_json`, without reading it again: each product's
+    `first_image`, the items' options and the options of combination keys are read (a query each, none when
+    no line needs it)."""
+    lines = sorted(lines, key=lambda line: (line.created_at, line.id))
+    _first_images_attach([line.product for line in lines])
+    prefetch_related_objects(lines, _cart_line_prefetches()[1])
+    _key_options_attach(lines)
+    # Where prefetch_related puts a relation's rows: `cart.items.all()` is then these lines, no query.
+    cart._prefetched_objects_cache = {"items": lines}  # type: ignore[attr-defined]  # noqa: SLF001
     return cart
 
 
@@ -80,6 +119,33 @@ def _order_detail(orders: QuerySet[Order]) -> QuerySet[Order]:
 
 def order_get_for_owner(*, shop: Shop, order_id: int) -> Order:
     return get_object_or_404(_order_detail(Order.objects.filter(shop=shop)), id=order_id)
+
+
+def _as_jsonb(value: Any) -> Any:
+    """`value` as a jsonb column gives it back: PostgreSQL keeps an object's keys shortest first, then in byte
+    order (so a JSON answer built from what was just written has its keys in the order a re-read would)."""
+    if isinstance(value, dict):
+        ordered = sorted(value.items(), key=lambda pair: (len(pair[0].encode()), pair[0].encode()))
+        return {key: _as_jsonb(item) for key, item in ordered}
+    if isinstance(value, list):
+        return [_as_jsonb(item) for item in value]
+    return value
+
+
+def order_detail_of_written(*, order: Order, lines: list[OrderItem]) -> Order:
+    """The order that checkout has just written (`lines`: its lines in id order, each with its product), for
+    `orders.serializers.order_detail_json`, without reading it again: only each product's `first_image` is
+    read (one query). The JSON fields hold what a re-read would give."""
+    # Attributes the selectors' queries annotate: not fields of the model's type.
+    order.item_count = sum(line.quantity for line in lines)  # type: ignore[attr-defined]
+    order.shipping_address = _as_jsonb(order.shipping_address)
+    order.billing_address = _as_jsonb(order.billing_address)
+    for line in lines:
+        line.options = _as_jsonb(line.options)
+    _first_images_attach([line.product for line in lines if line.product is not None])
+    # Where prefetch_related puts a relation's rows: `order.items.all()` is then these lines, no query.
+    order._prefetched_objects_cache = {"items": lines}  # type: ignore[attr-defined]  # noqa: SLF001
+    return order
 
 
 def order_get(*, order_id: int) -> Order:

@@ -164,6 +164,117 @@ class CartSerializer(serializers.ModelSerializer):
         return {}
 
 
+# A DateTimeField as the serializers' (DRF's ISO 8601 in the current time zone, "Z" for UTC).
+_DATETIME = serializers.DateTimeField()
+
+
+def cart_json(cart: Cart, *, request: Any = None) -> dict[str, Any]:
+    """CartSerializer's JSON, built by plain code where it is hot (a cart add answers it): the same keys in
+    the same order and the same values (a test compares the bytes with the cart's GET). `cart.items.all()`
+    are its lines with their products and items loaded, and each product's `first_image`, set by
+    `orders.selectors.cart_of_written`: (id, object name, alt text) or None."""
+    currency = cart.shop.currency
+    items, subtotal, total_items = [], Decimal(0), 0
+    for line in cart.items.all():
+        price = cart_line_unit_price(line)
+        subtotal += price * line.quantity
+        total_items += line.quantity
+        options = cart_line_options(line)
+        # Set by orders.selectors.cart_of_written: not a field of the model's type.
+        image = line.product.first_image  # type: ignore[attr-defined]
+        items.append(
+            {
+                "id": line.id,
+                "product_id": line.product_id,
+                "product_slug": line.product.slug,
+                "product_name": line.product.name,
+                "quantity": line.quantity,
+                "unit_price": money(price, currency),
+                "subtotal_amount": money(price * line.quantity, currency),
+                "currency": currency,
+                "option_label": option_label(options),
+                "options": options,
+                "product_image": (
+                    None
+                    if image is None
+                    else {"id": image[0], "url": object_url(image[1] or "", request=request), "alt_text": image[2]}
+                ),
+                "inventory_item_id": line.inventory_item_id,
+            }
+        )
+    return {
+        "token": cart.token,
+        "status": cart.status,
+        "shop_slug": cart.shop.slug,
+        "currency": currency,
+        "subtotal_amount": money(subtotal, currency),
+        "total_items": total_items,
+        "customer_name": "",
+        "customer_email": "",
+        "customer_phone": "",
+        "notes": "",
+        "shipping_address": {},
+        "items": items,
+        "created_at": _DATETIME.to_representation(cart.created_at),
+        "updated_at": _DATETIME.to_representation(cart.updated_at),
+    }
+
+
+def order_detail_json(order: Order, *, request: Any = None) -> dict[str, Any]:
+    """OrderDetailSerializer's JSON, built by plain code where it is hot (a checkout answers it): the same keys
+    in the same order and the same values (a test compares the bytes with a replay's, which the serializer
+    builds). `order.items.all()` are its lines with `first_image` on each product, `order.item_count` the sum
+    of their quantities: as `orders.selectors.order_detail_of_written` leaves them."""
+    currency = order.currency
+    items = []
+    for line in order.items.all():
+        # Set by orders.selectors.order_detail_of_written: not a field of the model's type.
+        image = line.product.first_image if line.product is not None else None  # type: ignore[attr-defined]
+        items.append(
+            {
+                "id": line.id,
+                "product_id": line.product_id,
+                "product_name": line.product_name,
+                "product_slug": line.product_slug,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": money(line.unit_price, currency),
+                "subtotal_amount": money(line.subtotal_amount, currency),
+                "currency": currency,
+                "option_label": line.option_label,
+                "options": [{str(key): value for key, value in entry.items()} for entry in line.options],
+                "product_image": (
+                    None
+                    if image is None
+                    else {"id": image[0], "url": object_url(image[1] or "", request=request), "alt_text": image[2]}
+                ),
+                "inventory_item_id": line.inventory_item_id,
+            }
+        )
+    return {
+        "id": order.id,
+        "order_number": order.order_number,
+        "status": order.status,
+        "currency": currency,
+        "subtotal_amount": money(order.subtotal_amount, currency),
+        "discount_amount": money(order.discount_amount, currency),
+        "tax_amount": money(order.tax_amount, currency),
+        "shipping_amount": money(order.shipping_amount, currency),
+        "total_amount": money(order.total_amount, currency),
+        "customer_name": order.customer_name,
+        "customer_email": order.customer_email,
+        "placed_at": _DATETIME.to_representation(order.placed_at),
+        "updated_at": _DATETIME.to_representation(order.updated_at),
+        # Annotated by the selector: not a field of the model's type.
+        "item_count": order.item_count,  # type: ignore[attr-defined]
+        "customer_phone": order.customer_phone,
+        "notes": order.notes,
+        "shipping_address": order.shipping_address,
+        "billing_address": order.billing_address,
+        "items": items,
+    }
+
+
 class _OrderMoneyMixin(serializers.Serializer):
     subtotal_amount = MoneyField(currency="currency")
     discount_amount = MoneyField(currency="currency")

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.authentication import authenticated_user
 from orders import apis as order_apis
 from orders import selectors as order_selectors
-from orders.serializers import OrderDetailSerializer
+from orders.serializers import OrderDetailSerializer, order_detail_json
 from orders.services import checkout as checkout_services
 from payments import selectors
 from payments.models import Provider
@@ -74,8 +74,13 @@ class CartCheckoutApi(order_apis.CartCheckoutApi):
             raise order_apis.Conflict() from None
         except checkout_services.IdempotencyKeyMismatch:
             raise order_apis.IdempotencyKeyMismatch() from None
-        order = order_selectors.order_get(order_id=result.checkout.order.id)
-        body = OrderDetailSerializer(order, context={"request": request}).data
+        if result.checkout.lines is not None:  # a new order: its answer built from what was written
+            order = order_selectors.order_detail_of_written(order=result.checkout.order, lines=result.checkout.lines)
+            body = order_detail_json(order, request=request)
+        else:
+            body = OrderDetailSerializer(
+                order_selectors.order_get(order_id=result.checkout.order.id), context={"request": request}
+            ).data
         body["payment"] = CheckoutPaymentSerializer(result.payment, context={"instructions": result.instructions}).data
         return Response(
             body,

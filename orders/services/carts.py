@@ -7,15 +7,17 @@ at checkout."""
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db import connections, router, transaction
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from orders.models import Cart, CartItem, CartStatus
-from shops.models import Product, ProductInventoryItem, ProductVariantType, Shop
+from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType, Shop
+from shops.selectors import shop_get_public_plain
 from shops.stock import StockLine, is_on_sale, quantity_check, still_available_check
 from shops.variants import option_key
 
@@ -30,6 +32,8 @@ class CartItemAdded:
     line: CartItem
     # False when the quantity was merged into the line already holding this variant.
     created: bool
+    # Every line of the cart after the add, in the cart's order, each with its cart, product and inventory item.
+    lines: list[CartItem]
 
 
 def cart_token_new() -> str:
@@ -110,7 +114,9 @@ def _variant_resolve(
 
 
 def _item_of_combination(*, product: Product, chosen: set[int]) -> ProductInventoryItem:
-    items = ProductInventoryItem.objects.filter(product=product).prefetch_related("options")
+    # The options with their types: the answer shows the chosen item's (orders.selectors.cart_of_written).
+    options = ProductVariantOption.objects.select_related("variant_type")
+    items = ProductInventoryItem.objects.filter(product=product).prefetch_related(Prefetch("options", queryset=options))
     item = next((item for item in items if {option.id for option in item.options.all()} == chosen), None)
     if item is None:
         raise ValidationError({"options": ["This combination is not available."]})
@@ -126,16 +132,73 @@ def _item_default(product: Product) -> ProductInventoryItem:
     return item
 
 
-def _product_get(*, shop: Shop, product_id: int | None, product_slug: str | None, today: date) -> Product:
-    """The shop's product by id (or else by slug), on sale today, knowing whether it has inventory items
-    and variant types; a 404 otherwise."""
-    products = Product.objects.filter(shop=shop).annotate(
+def _with_variant_flags(products: QuerySet[Product]) -> QuerySet[Product]:
+    return products.annotate(
         has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))),
         has_types=Exists(ProductVariantType.objects.filter(product=OuterRef("pk"))),
     )
-    product = products.filter(id=product_id).first() if product_id is not None else None
-    if product is None and product_id is None and product_slug:
-        product = products.filter(slug=product_slug).first()
+
+
+# The lookup of a product with its shop by the shop's slug is compiled once per process (compiling it took more
+# CPU than running it): built by the ORM with these stand-ins, each replaced by the request's value. No slug
+# holds a NUL (PostgreSQL text cannot) and no id is negative, and the stand-ins never reach the database.
+_SHOP_SLUG, _PRODUCT_SLUG, _PRODUCT_ID = "\x00shop-slug", "\x00product-slug", -1
+_PRODUCT_FIELDS = tuple(field.attname for field in Product._meta.concrete_fields)
+_SHOP_FIELDS = tuple(field.attname for field in Shop._meta.concrete_fields)
+_compiled_lookups: dict[bool, tuple[str, list[Any]]] = {}
+
+
+def _product_lookup_sql(*, by_id: bool) -> tuple[str, list[Any]]:
+    compiled = _compiled_lookups.get(by_id)
+    if compiled is None:
+        key = {"id": _PRODUCT_ID} if by_id else {"slug": _PRODUCT_SLUG}
+        queryset = _with_variant_flags(Product.objects.filter(shop__slug=_SHOP_SLUG, **key)).order_by()
+        columns = (*_PRODUCT_FIELDS, *(f"shop__{name}" for name in _SHOP_FIELDS), "has_items", "has_types")
+        sql, params = queryset.values_list(*columns).query.sql_with_params()
+        stand_ins = [param for param in params if type(param) in (str, int)]
+        if sorted(stand_ins, key=repr) != sorted([_SHOP_SLUG, _PRODUCT_ID if by_id else _PRODUCT_SLUG], key=repr):
+            raise RuntimeError(f"The compiled product lookup takes the stand-ins once each: {params}")
+        compiled = _compiled_lookups[by_id] = (sql, list(params))
+    return compiled
+
+
+def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_slug: str | None) -> Product | None:
+    """The product by id (or else by slug) of the shop of that slug, with its shop and variant flags."""
+    if product_id is None and not product_slug:
+        return None
+    sql, template = _product_lookup_sql(by_id=product_id is not None)
+    values = {_SHOP_SLUG: shop_slug, _PRODUCT_SLUG: product_slug, _PRODUCT_ID: product_id}
+    alias = router.db_for_read(Product)
+    with connections[alias].cursor() as cursor:
+        # The stand-ins replaced; the query's own constants (psycopg's Int4(1) of its EXISTS) kept.
+        cursor.execute(sql, [values[param] if type(param) in (str, int) else param for param in template])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # The rows as the ORM makes them (every column is of a type psycopg gives as the field's Python value).
+    products, shops = len(_PRODUCT_FIELDS), len(_SHOP_FIELDS)
+    product = Product.from_db(alias, _PRODUCT_FIELDS, row[:products])
+    product.shop = Shop.from_db(alias, _SHOP_FIELDS, row[products : products + shops])
+    # Attributes the query annotates: not fields of the model's type.
+    product.has_items, product.has_types = row[products + shops :]  # type: ignore[attr-defined]
+    return product
+
+
+def _product_get(
+    *, shop: Shop | None, shop_slug: str, product_id: int | None, product_slug: str | None, today: date
+) -> Product:
+    """The shop's product by id (or else by slug), on sale today, knowing whether it has inventory items
+    and variant types; a 404 otherwise. Given the shop's slug instead of the shop, the shop is read with the
+    product (one query, `product.shop`) and an unknown shop is the 404 `shop_get_public_plain` answers."""
+    if shop is None:
+        product = _product_with_shop_get(shop_slug=shop_slug, product_id=product_id, product_slug=product_slug)
+        if product is None:
+            shop_get_public_plain(slug=shop_slug)  # on this path only: is it the shop that is unknown?
+    else:
+        products = _with_variant_flags(Product.objects.filter(shop=shop).select_related("shop"))
+        product = products.filter(id=product_id).first() if product_id is not None else None
+        if product is None and product_id is None and product_slug:
+            product = products.filter(slug=product_slug).first()
     if product is None or not is_on_sale(product, today=today):
         raise Http404("No such product.")
     return product
@@ -144,7 +207,8 @@ def _product_get(*, shop: Shop, product_id: int | None, product_slug: str | None
 @transaction.atomic
 def cart_item_add(
     *,
-    shop: Shop,
+    shop: Shop | None = None,
+    shop_slug: str = "",
     cart_token: str | None = None,
     product_id: int | None = None,
     product_slug: str | None = None,
@@ -156,20 +220,33 @@ def cart_item_add(
     """Add `quantity` of a product (or one of its variants) to the cart of `cart_token`, or to a new cart
     when the token is missing, unknown, of another shop or of a cart that is no longer active.
 
-    A product that is not on sale today (not active, or outside its availability window) is a 404."""
+    The shop is `shop`, or the one of `shop_slug` (read with the product). A product that is not on sale today
+    (not active, or outside its availability window) is a 404, and so is an unknown shop."""
     product = _product_get(
-        shop=shop, product_id=product_id, product_slug=product_slug, today=today or timezone.localdate()
+        shop=shop,
+        shop_slug=shop_slug,
+        product_id=product_id,
+        product_slug=product_slug,
+        today=today or timezone.localdate(),
     )
+    shop = product.shop
     item, key = _variant_resolve(product=product, inventory_item_id=inventory_item_id, options=options)
 
     cart = None
     if cart_token:
         cart = Cart.objects.select_for_update().filter(token=cart_token, shop=shop, status=CartStatus.ACTIVE).first()
-    # The cart's lines, read once (at most MAX_CART_LINES): a new cart has none.
-    lines = list(CartItem.objects.filter(cart=cart)) if cart is not None else []
+    # The cart's lines, read once (at most MAX_CART_LINES) with what the answer shows of them: a new cart has none.
+    lines = (
+        list(
+            CartItem.objects.filter(cart=cart).select_related("product", "inventory_item").order_by("created_at", "id")
+        )
+        if cart is not None
+        else []
+    )
     is_new_cart = cart is None
     if cart is None:
         cart = Cart.objects.create(shop=shop, token=cart_token_new())
+    cart.shop = shop
 
     line = next(
         (
@@ -196,12 +273,15 @@ def cart_item_add(
         # The cart, product and item were just read: only the line's own fields need checking.
         line.full_clean(exclude=["cart", "product", "inventory_item"], validate_constraints=False)
         line.save()
+        lines.append(line)
     else:
         line.quantity = total
         line.save(update_fields=["quantity", "updated_at"])
     if not is_new_cart:  # a cart made just now has its updated_at already
         cart.save(update_fields=["updated_at"])
-    return CartItemAdded(cart=cart, line=line, created=created)
+    for each in lines:
+        each.cart = cart
+    return CartItemAdded(cart=cart, line=line, created=created, lines=lines)
 
 
 def _cart_stock_line(line: CartItem) -> StockLine:

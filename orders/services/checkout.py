@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
+from django.db.models.constants import OnConflict
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,6 +49,8 @@ class CheckoutResult:
     order: Order
     # False when an earlier checkout with the same idempotency key made the order.
     created: bool
+    # The new order's lines as written, each with its locked product (None for a replay).
+    lines: list[OrderItem] | None = None
 
 
 def order_number_new() -> str:
@@ -129,24 +132,38 @@ def _stock_line(cart_line: CartItem) -> StockLine:
 
 
 def _order_insert(*, order: Order) -> None:
-    """Save a new order under a fresh order number, drawing another on the (2^-50) chance of a collision."""
-    for attempt in range(ORDER_NUMBER_ATTEMPTS):
+    """Save a new order under a fresh order number, drawing another on the (2^-50) chance of a collision.
+
+    INSERT ... ON CONFLICT DO NOTHING: a taken number (or idempotency key) inserts nothing instead of failing,
+    so no savepoint is needed to go on in the transaction (a savepoint pair was two more round trips)."""
+    fields = [field for field in Order._meta.local_concrete_fields if not field.primary_key]
+    for _attempt in range(ORDER_NUMBER_ATTEMPTS):
         order.order_number = order_number_new()
-        try:
-            with transaction.atomic():
-                order.save()
+        # The insert Model.save() makes (QuerySet._insert, what bulk_create calls too), with the conflict clause
+        # save() cannot add; no row back means the number or the key was taken.
+        [inserted] = Order.objects._insert(  # type: ignore[attr-defined]  # noqa: SLF001 - not in the stubs
+            [order], fields=fields, returning_fields=[Order._meta.pk], on_conflict=OnConflict.IGNORE
+        )
+        if inserted is not None:
+            # What save() does after its insert: the instance is now a saved row.
+            order.pk = inserted[0]
+            state = order._state  # noqa: SLF001 - Django's own bookkeeping, as save() leaves it
+            state.adding, state.db = False, router.db_for_write(Order)
             return
-        except IntegrityError:
-            if order.idempotency_key and (
-                Order.objects.filter(shop_id=order.shop_id, idempotency_key=order.idempotency_key).exists()
-            ):
-                raise IdempotencyKeyConflict from None
-            if attempt == ORDER_NUMBER_ATTEMPTS - 1:
-                raise
+        if order.idempotency_key and (
+            Order.objects.filter(shop_id=order.shop_id, idempotency_key=order.idempotency_key).exists()
+        ):
+            raise IdempotencyKeyConflict
+    raise IntegrityError(f"No free order number in {ORDER_NUMBER_ATTEMPTS} attempts.")
 
 
-@transaction.atomic
-def cart_checkout(
+def cart_checkout(*, token: str, **fields: Any) -> CheckoutResult:
+    """`cart_checkout_in_transaction` in a transaction of its own."""
+    with transaction.atomic():
+        return cart_checkout_in_transaction(token=token, **fields)
+
+
+def cart_checkout_in_transaction(
     *,
     token: str,
     customer_name: str,
@@ -164,7 +181,12 @@ def cart_checkout(
     With an idempotency key that an earlier checkout of this cart used with the same fields, that order is
     returned and nothing is written; with other fields, IdempotencyKeyMismatch. A converted (or abandoned, or
     unknown) cart is otherwise a 404; a key used by another cart raises IdempotencyKeyConflict. Two checkouts
-    of one cart never run at once (the cart row is locked): the second waits, then replays or is refused."""
+    of one cart never run at once (the cart row is locked): the second waits, then replays or is refused.
+
+    Precondition: called inside the caller's transaction.atomic() block, which any exception raised here ends
+    (it opens no savepoint of its own: a pair of round trips saved). `cart_checkout` is the one that opens it."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("cart_checkout_in_transaction runs inside its caller's transaction.atomic().")
     cart = Cart.objects.select_for_update(of=("self",)).select_related("shop__owner").filter(token=token).first()
     if cart is None:
         raise Http404("No such cart.")
@@ -233,4 +255,4 @@ def cart_checkout(
     # To the owner's account address (always there, and theirs), not the shop's public contact address.
     order_placed_mails_queue(order=order, lines=order_lines, seller_email=cart.shop.owner.email)
     emit(shop_id=order.shop_id, type=EventType.ORDER_CREATED, object_id=order.id)
-    return CheckoutResult(order=order, created=True)
+    return CheckoutResult(order=order, created=True, lines=order_lines)

@@ -469,3 +469,42 @@ def test_cart_endpoints_ignore_an_invalid_auth_token(api_client, shop) -> None:
 
     assert response.status_code == 201
     assert api_client.get(cart_url(response.json()["token"])).status_code == 200
+
+
+def test_each_add_answers_the_bytes_the_cart_read_gives(api_client, shop) -> None:
+    """The add's answer is built from what it wrote (no re-read): byte for byte the cart's GET, for a new cart,
+    a new line, a merged line, an inventory item chosen by id or by its options, and an option combination."""
+    mug = ProductFactory(shop=shop, stock_status="limited", stock_quantity=10)
+    tee, types, options, items = variant_product(shop=shop)
+    size = VariantTypeFactory(product=(cap := ProductFactory(shop=shop)), name="Size")
+    small = VariantOptionFactory(variant_type=size, name="S")
+    for product, position in ((mug, 1), (mug, 0), (tee, 0)):
+        ProductImage.objects.create(
+            product=product,
+            image=f"products/{product.slug}-{position}.jpg",
+            alt_text=f"Photo {position}",
+            position=position,
+            width=1,
+            height=1,
+            content_type="image/jpeg",
+            size=1,
+        )
+    by_options = [
+        {"variant_type_id": types["Size"].id, "variant_option_id": options["M"].id},
+        {"variant_type_id": types["Colour"].id, "variant_option_id": options["Red"].id},
+    ]
+    adds = [
+        {"product_id": tee.id, "inventory_item_id": items[("S", "Blue")].id},
+        {"product_id": mug.id, "quantity": 2},
+        {"product_id": mug.id},
+        {"product_id": tee.id, "options": by_options},
+        {"product_id": cap.id, "options": [{"type_id": size.id, "option_id": small.id}]},
+    ]
+    token = None
+    for body in adds:
+        response = api_client.post(add_url(shop.slug), {**body, "cart_token": token}, format="json")
+        assert response.status_code in (200, 201)
+        token = response.json()["token"]
+
+        assert response.content == api_client.get(cart_url(token)).content
+    assert [line["quantity"] for line in response.json()["items"]] == [1, 3, 1, 1]

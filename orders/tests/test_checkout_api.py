@@ -14,7 +14,7 @@ from orders.services.checkout import order_number_new
 from orders.tests.endpoints import CUSTOMER, add_url, checkout_url
 from orders.tests.factories import CartFactory, CartItemFactory
 from orders.tests.snapshots import commerce_rows
-from shops.models import ProductStatus
+from shops.models import ProductImage, ProductStatus
 from shops.tests.factories import ProductFactory, VariantOptionFactory, VariantTypeFactory, variant_product
 from shops.tests.snapshots import as_json
 
@@ -421,3 +421,37 @@ def test_a_retry_that_sends_the_defaults_of_what_it_left_out_is_the_same_body(ap
     assert second["Idempotent-Replayed"] == "true"
     assert second.json() == first.json()
     assert Order.objects.count() == 1
+
+
+def test_the_checkout_answer_built_from_what_was_written_is_the_re_read_one_byte_for_byte(api_client, shop) -> None:
+    """The 201 is built from the order just written (no re-read); a replay re-reads it: the same bytes, down to
+    the key order of the JSON columns (PostgreSQL's jsonb order, not the order the request sent)."""
+    mug = ProductFactory(shop=shop, stock_status="limited", stock_quantity=5)
+    tee, _, _, items = variant_product(shop=shop)
+    for product, position in ((mug, 1), (mug, 0), (tee, 0)):
+        ProductImage.objects.create(
+            product=product,
+            image=f"products/{product.slug}-{position}.jpg",
+            alt_text=f"Photo {position}",
+            position=position,
+            width=1,
+            height=1,
+            content_type="image/jpeg",
+            size=1,
+        )
+    token = api_client.post(add_url(shop.slug), {"product_id": mug.id}, format="json").json()["token"]
+    for key in (("S", "Red"), ("M", "Blue")):
+        body = {"cart_token": token, "product_id": tee.id, "inventory_item_id": items[key].id}
+        api_client.post(add_url(shop.slug), body, format="json")
+    body = {
+        **CUSTOMER,
+        "shipping_address": {"postal_code": "N1 9GU", "line1": "12 Analytical St", "city": "London", "é": "x"},
+        "billing_address": {"zz": "1", "a": "2"},
+    }
+
+    first = api_client.post(checkout_url(token), body, format="json", HTTP_IDEMPOTENCY_KEY="key-1")
+    replay = api_client.post(checkout_url(token), body, format="json", HTTP_IDEMPOTENCY_KEY="key-1")
+
+    assert (first.status_code, replay.status_code, replay["Idempotent-Replayed"]) == (201, 201, "true")
+    assert first.content == replay.content
+    assert [line["product_image"]["alt_text"] for line in first.json()["items"]] == ["Photo 0"] * 3

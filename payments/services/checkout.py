@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.plans import platform_fee_basis_points
 from orders.models import Order
-from orders.services.checkout import CheckoutResult, cart_checkout
+from orders.services.checkout import CheckoutResult, cart_checkout_in_transaction
 from payments import gateway
 from payments.models import Payment, Provider, ShopPaymentSettings
 from payments.money import AmountNotChargeable, stripe_exponent, to_stripe_amount
@@ -73,7 +73,7 @@ def checkout_with_payment(*, token: str, payment_provider: str | None = None, **
     the PaymentIntent is created after the commit; if Stripe does not answer, DependencyUnavailable (503): the
     order is kept pending (its stock taken) and a retry with the same idempotency key creates the intent."""
     with transaction.atomic():
-        result = cart_checkout(token=token, **fields)
+        result = cart_checkout_in_transaction(token=token, **fields)
         shop_settings = payment_settings_get(shop=result.order.shop)
         payment = None if result.created else Payment.objects.filter(order=result.order).first()
         if payment is None:  # a new order (or one from before payments existed)
