@@ -76,9 +76,6 @@ def window(scope: str, ident: str) -> Window:
 
 
 class Counters(Protocol):
-    def hit(self, key: str, seconds: int) -> tuple[int, float]:
-        """Add one to the key's window (opening one of `seconds` when there is none): (count, seconds left)."""
-
     def take(self, windows: Sequence[Window]) -> float | None:
         """`take` (below) in one round trip."""
 
@@ -87,17 +84,6 @@ class Counters(Protocol):
         order their windows were taken."""
 
 
-# INCR and the expiry of a new window in one script: Redis runs a script alone, so no two clients see the same
-# count. PEXPIRE again when a key has none (a crash between the two cannot happen in a script; belt and braces).
-REDIS_HIT = """
-local count = redis.call('INCR', KEYS[1])
-local left = redis.call('PTTL', KEYS[1])
-if count == 1 or left < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  left = tonumber(ARGV[1])
-end
-return {count, left}
-"""
 # `take` in one script: the windows in order, each INCR'd (and given its expiry when new); the first over its
 # limit has every slot taken here given back (its own too) and its milliseconds left returned; nil: admitted.
 # ARGV: limit and milliseconds of each window, in the order of KEYS.
@@ -132,11 +118,6 @@ class RedisCounters:
     def __init__(self, redis_cache: Any, location: str | list[str]) -> None:
         self.cache = redis_cache
         self.client = _redis_client(_write_server(location))
-
-    def hit(self, key: str, seconds: int) -> tuple[int, float]:
-        key = self.cache.make_key(key)
-        count, left_ms = self.client.eval(REDIS_HIT, 1, key, seconds * 1000)
-        return int(count), int(left_ms) / 1000
 
     def take(self, windows: Sequence[Window]) -> float | None:
         if not windows:
@@ -180,20 +161,6 @@ class DatabaseCounters:
             expires_at = CASE WHEN counter.expires_at <= %s THEN EXCLUDED.expires_at ELSE counter.expires_at END
         RETURNING count, expires_at
     """
-
-    def hit(self, key: str, seconds: int) -> tuple[int, float]:
-        now = clock()
-        moment = datetime.fromtimestamp(now, tz=UTC)
-        expires = datetime.fromtimestamp(now + seconds, tz=UTC)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                self.UPSERT.format(table=self.table, source="VALUES (%s, 1, %s)"),
-                [key, expires, moment, moment],
-            )
-            count, expires_at = cursor.fetchone()
-            if purge_due():
-                self._purge(cursor, moment)
-        return int(count), self._left(expires_at, now, seconds)
 
     def take(self, windows: Sequence[Window]) -> float | None:
         """One statement: a chain of upserts, each of which runs only if the window before it had room (it

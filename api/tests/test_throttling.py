@@ -112,7 +112,7 @@ def test_redis_counters_admit_exactly_the_limit_in_parallel(redis_counters: Redi
 
     assert answers.count(None) == LIMIT
     assert all(wait is not None and 59 < wait <= 60 for wait in answers if wait is not None)
-    assert redis_counters.hit(narrow.key, 60)[0] == LIMIT + 1
+    assert redis_counters.client.get(redis_counters.cache.make_key(narrow.key)) == str(LIMIT).encode()
 
 
 def test_redis_window_expires_and_reopens(redis_counters: RedisCounters) -> None:
@@ -172,7 +172,7 @@ def test_redis_take_touches_no_window_after_the_one_that_refuses(redis_counters:
 @pytest.mark.django_db
 def test_giving_back_never_goes_below_zero(throttle_clock: ThrottleClock) -> None:
     store = DatabaseCounters()
-    store.hit("throttle:test:back", 60)
+    take([Window(key="throttle:test:back", limit=100, seconds=60)], store=store)
     for _ in range(3):
         store.give_back("throttle:test:back")
     store.give_back("throttle:test:never-hit")
@@ -184,12 +184,12 @@ def test_a_sampled_hit_purges_the_expired_rows_and_keeps_the_live_ones(
     throttle_clock: ThrottleClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = DatabaseCounters()
-    store.hit("throttle:test:old", 10)
-    store.hit("throttle:test:live", 100)
+    take([Window(key="throttle:test:old", limit=100, seconds=10)], store=store)
+    take([Window(key="throttle:test:live", limit=100, seconds=100)], store=store)
     throttle_clock.advance(50)
     monkeypatch.setattr("api.throttling.purge_due", lambda: True)
 
-    store.hit("throttle:test:new", 10)
+    take([Window(key="throttle:test:new", limit=100, seconds=10)], store=store)
 
     assert sorted(ThrottleCounter.objects.values_list("key", "count")) == [
         ("throttle:test:live", 1),
