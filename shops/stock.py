@@ -7,6 +7,7 @@ transactions never hold one row the other waits for, so concurrent checkouts que
 Locking the product before its items also serialises `refresh_product_stock`, which sums the items and
 writes the product."""
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
+from api.compiled import CompiledQuery
 from shops.models import Product, ProductInventoryItem, ProductStatus, ProductVariantOption, StockStatus
 from shops.storefront_cache import storefront_changed
 
@@ -134,6 +136,21 @@ class LockedStock:
         return product, item
 
 
+@functools.lru_cache(maxsize=64)
+def _products_locked(*, count: int) -> CompiledQuery[Product]:
+    """The lock of `count` products (SELECT ... FOR UPDATE), compiled once per process and count (api.compiled:
+    compiling it took more CPU than running it). The stand-ins: no id is negative."""
+    return CompiledQuery(
+        lambda **ids: (
+            Product.objects.select_for_update()
+            .filter(id__in=list(ids.values()))
+            .annotate(has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))))
+            .order_by("id")
+        ),
+        **{f"id{index}": -1 - index for index in range(count)},
+    )
+
+
 def stock_lock(*, lines: Iterable[StockLine]) -> LockedStock:
     """Lock (SELECT ... FOR UPDATE) and read afresh the lines' products, then their inventory items, each in
     id order. Call it inside a transaction. The products know whether they have inventory items
@@ -141,12 +158,6 @@ def stock_lock(*, lines: Iterable[StockLine]) -> LockedStock:
     lines = list(lines)
     product_ids = {line.product_id for line in lines if line.product_id is not None}
     item_ids = {line.item_id for line in lines if line.item_id is not None}
-    products = (
-        Product.objects.select_for_update()
-        .filter(id__in=product_ids)
-        .annotate(has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))))
-        .order_by("id")
-    )
     items = (
         ProductInventoryItem.objects.select_for_update()
         .filter(id__in=item_ids)
@@ -154,7 +165,14 @@ def stock_lock(*, lines: Iterable[StockLine]) -> LockedStock:
         .prefetch_related(Prefetch("options", queryset=ProductVariantOption.objects.select_related("variant_type")))
     )
     return LockedStock(
-        products={product.id: product for product in products} if product_ids else {},
+        products={
+            product.id: product
+            for product in _products_locked(count=len(product_ids)).run(
+                **{f"id{index}": product_id for index, product_id in enumerate(sorted(product_ids))}
+            )
+        }
+        if product_ids
+        else {},
         items={item.id: item for item in items} if item_ids else {},
     )
 
