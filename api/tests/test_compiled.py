@@ -1,12 +1,13 @@
 """api.compiled: a query compiled once gives what its queryset gives, for every call's values."""
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from api.compiled import CompiledQuery
+from api.compiled import CompiledInsert, CompiledQuery
 from shops.models import Product, ProductInventoryItem
 from shops.tests.factories import ProductFactory, ShopFactory, variant_product
 
@@ -63,3 +64,33 @@ def test_a_stand_in_the_sql_does_not_take_as_given_is_refused(user) -> None:
     compiled = CompiledQuery(lambda ids: Product.objects.filter(id__in=ids), ids=[-1, -2])
     with pytest.raises(RuntimeError, match="each stand-in once"):
         compiled.run(ids=[1, 2])
+
+
+def test_an_insert_writes_what_bulk_create_writes(user) -> None:
+    shop = ShopFactory(owner=user)
+    compiled = CompiledInsert(Product)
+
+    def new(name: str) -> Product:
+        return Product(shop=shop, name=name, slug=name, price=Decimal("1.50"), short_description='"<q>" \\ \'')
+
+    def stored(products: list[Product]) -> list[tuple[Any, ...]]:
+        rows = Product.objects.filter(id__in=[product.id for product in products]).order_by("id")
+        ignored = {"id", "name", "slug", "created_at", "updated_at"}
+        return [tuple(v for k, v in row.items() if k not in ignored) for row in rows.values()]
+
+    for run, count in enumerate((1, 3, 3)):  # compiled once per number of rows
+        mine = compiled.insert([new(f"mine-{run}-{index}") for index in range(count)])
+        theirs = Product.objects.bulk_create([new(f"theirs-{run}-{index}") for index in range(count)])
+        assert all(product.pk and not product._state.adding for product in mine)
+        assert [product.name for product in Product.objects.filter(id__in=[p.id for p in mine]).order_by("id")] == [
+            product.name for product in mine
+        ]
+        assert stored(mine) == stored(theirs)
+        assert all(product.created_at and product.updated_at for product in mine)
+    assert compiled.insert([]) == []
+
+
+def test_an_insert_refuses_an_unsaved_related_object(user) -> None:
+    unsaved = ShopFactory.build(owner=user)
+    with pytest.raises(ValueError, match="unsaved related object"):
+        CompiledInsert(Product).insert([Product(shop=unsaved, name="x", slug="x", price=Decimal(1))])

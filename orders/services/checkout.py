@@ -16,7 +16,7 @@ from django.db.models.constants import OnConflict
 from django.http import Http404
 from django.utils import timezone
 
-from api.compiled import CompiledQuery
+from api.compiled import CompiledInsert, CompiledQuery
 from events.bus import EventType, emit
 from orders.mails import order_placed_mails_queue
 from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
@@ -122,6 +122,9 @@ _CART_LOCKED = CompiledQuery(
 _CART_LINES = CompiledQuery(
     lambda cart_id: CartItem.objects.filter(cart_id=cart_id).order_by("created_at", "id"), cart_id=-1
 )
+_CART_CONVERTED_SQL = "UPDATE orders_cart SET status = %s, updated_at = %s WHERE id = %s"
+# The order's lines, as bulk_create inserts them, its SQL compiled once (api.compiled).
+_ORDER_LINES_INSERT = CompiledInsert(OrderItem)
 
 
 def _lines_checked(*, cart: Cart, today: date) -> tuple[list[_Line], LockedStock]:
@@ -251,25 +254,29 @@ def cart_checkout_in_transaction(
     # The shop and cart were just read (and the cart locked): only the order's own fields need checking.
     order.full_clean(exclude=["order_number", "shop", "cart"], validate_unique=False, validate_constraints=False)
     _order_insert(order=order)
-    order_lines = OrderItem.objects.bulk_create(
-        OrderItem(
-            order=order,
-            product=line.product,
-            inventory_item=line.item,
-            product_name=line.product.name,
-            product_slug=line.product.slug,
-            sku=(line.item.sku if line.item is not None and line.item.sku else line.product.sku),
-            option_label=option_label(line.options),
-            options=line.options,
-            unit_price=price,
-            quantity=line.cart_line.quantity,
-            subtotal_amount=price * line.cart_line.quantity,
-            stock_taken=line_took,
-        )
-        for price, line, line_took in zip(prices, lines, took, strict=True)
+    order_lines = _ORDER_LINES_INSERT.insert(
+        [
+            OrderItem(
+                order=order,
+                product=line.product,
+                inventory_item=line.item,
+                product_name=line.product.name,
+                product_slug=line.product.slug,
+                sku=(line.item.sku if line.item is not None and line.item.sku else line.product.sku),
+                option_label=option_label(line.options),
+                options=line.options,
+                unit_price=price,
+                quantity=line.cart_line.quantity,
+                subtotal_amount=price * line.cart_line.quantity,
+                stock_taken=line_took,
+            )
+            for price, line, line_took in zip(prices, lines, took, strict=True)
+        ]
     )
-    cart.status = CartStatus.CONVERTED
-    cart.save(update_fields=["status", "updated_at"])
+    cart.status, cart.updated_at = CartStatus.CONVERTED, timezone.now()
+    # What cart.save(update_fields=["status", "updated_at"]) writes, without compiling it every time.
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(_CART_CONVERTED_SQL, [cart.status, cart.updated_at, cart.id])
     # To the owner's account address (always there, and theirs), not the shop's public contact address.
     order_placed_mails_queue(order=order, lines=order_lines, seller_email=cart.shop.owner.email)
     emit(shop_id=order.shop_id, type=EventType.ORDER_CREATED, object_id=order.id)
