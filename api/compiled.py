@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
+from django.db.models.constants import OnConflict
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery
 
@@ -82,6 +83,10 @@ class CompiledQuery(Generic[M]):
         return instances
 
 
+# The statement Django writes for one row: its columns, its VALUES group, what follows.
+_ONE_ROW_INSERT = re.compile(r"(INSERT INTO .+\)) VALUES (\(.+\)) ((?:ON CONFLICT DO NOTHING )?RETURNING .+)")
+
+
 class CompiledInsert(Generic[M]):
     """`insert(objs)`: what `Model.objects.bulk_create(objs)` does for new rows without a primary key, its SQL
     compiled once per process and number of rows. Each row's values are prepared as the ORM prepares them
@@ -91,20 +96,26 @@ class CompiledInsert(Generic[M]):
     arrays Django writes for several: psycopg quotes an array's text element by element in Python (a regular
     expression substitution per quote character of a mail's HTML), a plain text parameter in libpq."""
 
-    def __init__(self, model: type[M]) -> None:
+    def __init__(self, model: type[M], *, skip_conflicts: bool = False) -> None:
+        """`skip_conflicts`: ON CONFLICT DO NOTHING, one row at a time (a skipped row returns no key to tell
+        which it was): `insert` then returns [] when the row was not inserted."""
         self._model = model
+        self._skip_conflicts = skip_conflicts
         self._compiled: dict[int, tuple[str, list[Any], str]] = {}
 
     def _compile(self, count: int) -> tuple[str, list[Any], str]:
         meta = self._model._meta
         fields = [field for field in meta.concrete_fields if not field.generated and not field.primary_key]
-        query = InsertQuery(self._model)
+        query = InsertQuery(self._model, on_conflict=OnConflict.IGNORE if self._skip_conflicts else None)
         query.insert_values(fields, [self._model()])
         alias = router.db_for_write(self._model)
         compiler = query.get_compiler(using=alias)
         compiler.returning_fields = meta.db_returning_fields
         [(sql, params)] = compiler.as_sql()
-        head, values, returning = re.fullmatch(r"(INSERT INTO .+\)) VALUES (\(.+\)) (RETURNING .+)", sql).groups()  # type: ignore[union-attr]
+        shape = _ONE_ROW_INSERT.fullmatch(sql)
+        if shape is None:
+            raise RuntimeError(f"{self._model.__name__}'s row does not insert as expected: {sql}")
+        head, values, returning = shape.groups()
         if len(params) != len(fields) or values.count("%s") != len(fields):
             raise RuntimeError(f"{self._model.__name__}'s row does not insert one parameter a column: {sql}")
         if [field.attname for field in meta.db_returning_fields] != [meta.pk.attname]:
@@ -115,6 +126,8 @@ class CompiledInsert(Generic[M]):
     def insert(self, objs: list[M]) -> list[M]:
         if not objs:
             return objs
+        if self._skip_conflicts and len(objs) != 1:
+            raise ValueError("An insert that skips conflicts takes one row.")
         sql, fields, alias = self._compiled.get(len(objs)) or self._compile(len(objs))
         connection = connections[alias]
         for obj in objs:
@@ -128,6 +141,8 @@ class CompiledInsert(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             keys = [row[0] for row in cursor.fetchall()]
+        if not keys and self._skip_conflicts:
+            return []
         for obj, key in zip(objs, keys, strict=True):
             obj.pk = key
             obj._state.adding, obj._state.db = False, alias  # noqa: SLF001 - what bulk_create leaves

@@ -51,7 +51,9 @@ _FIRST_IMAGES_SQL = """
 
 def _first_images_attach(products: list[Product]) -> None:
     """`first_image` on each product: (id, object name, alt text) of its first image by position, or None
-    (one query for all, none without products)."""
+    (one query for all, none without products). A product that knows it already (read with its lock at checkout:
+    shops.stock.stock_lock) is not asked again."""
+    products = [product for product in products if not hasattr(product, "first_image")]
     ids = sorted({product.id for product in products})
     first_images: dict[int, tuple[int, str, str]] = {}
     if ids:
@@ -139,7 +141,7 @@ def _as_jsonb(value: Any) -> Any:
 def order_detail_of_written(*, order: Order, lines: list[OrderItem]) -> Order:
     """The order that checkout has just written (`lines`: its lines in id order, each with its product), for
     `orders.serializers.order_detail_json`, without reading it again: only each product's `first_image` is
-    read (one query). The JSON fields hold what a re-read would give."""
+    read (one query; none when checkout read them with its locks). The JSON fields hold what a re-read would give."""
     # Attributes the selectors' queries annotate: not fields of the model's type.
     order.item_count = sum(line.quantity for line in lines)  # type: ignore[attr-defined]
     order.shipping_address = _as_jsonb(order.shipping_address)

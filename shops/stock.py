@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from api.compiled import CompiledQuery
-from shops.models import Product, ProductInventoryItem, ProductStatus, ProductVariantOption, StockStatus
+from shops.models import (
+    Product,
+    ProductImage,
+    ProductInventoryItem,
+    ProductStatus,
+    ProductVariantOption,
+    StockStatus,
+)
 from shops.storefront_cache import storefront_changed
 
 
@@ -136,25 +143,39 @@ class LockedStock:
         return product, item
 
 
-@functools.lru_cache(maxsize=64)
-def _products_locked(*, count: int) -> CompiledQuery[Product]:
-    """The lock of `count` products (SELECT ... FOR UPDATE), compiled once per process and count (api.compiled:
+# The first image of a product by position (what the storefront shows of it), read with its lock when asked.
+_FIRST_IMAGE = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+
+
+@functools.lru_cache(maxsize=128)
+def _products_locked(*, count: int, with_first_image: bool) -> CompiledQuery[Product]:
+    """The lock of `count` products (SELECT ... FOR UPDATE), compiled once per process and shape (api.compiled:
     compiling it took more CPU than running it). The stand-ins: no id is negative."""
-    return CompiledQuery(
-        lambda **ids: (
+
+    def build(**ids: int) -> QuerySet[Product]:
+        products = (
             Product.objects.select_for_update()
             .filter(id__in=list(ids.values()))
             .annotate(has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))))
             .order_by("id")
-        ),
-        **{f"id{index}": -1 - index for index in range(count)},
-    )
+        )
+        if with_first_image:
+            products = products.annotate(
+                first_image_id=Subquery(_FIRST_IMAGE.values("id")[:1]),
+                first_image_name=Subquery(_FIRST_IMAGE.values("image")[:1]),
+                first_image_alt_text=Subquery(_FIRST_IMAGE.values("alt_text")[:1]),
+            )
+        return products
+
+    return CompiledQuery(build, **{f"id{index}": -1 - index for index in range(count)})
 
 
-def stock_lock(*, lines: Iterable[StockLine]) -> LockedStock:
+def stock_lock(*, lines: Iterable[StockLine], with_first_image: bool = False) -> LockedStock:
     """Lock (SELECT ... FOR UPDATE) and read afresh the lines' products, then their inventory items, each in
     id order. Call it inside a transaction. The products know whether they have inventory items
-    (`has_items`); the items come with their options and the options' types."""
+    (`has_items`); the items come with their options and the options' types. `with_first_image`: each product
+    also knows its first image, `first_image` = (id, object name, alt text) or None (read in the same query,
+    for an answer that shows it)."""
     lines = list(lines)
     product_ids = {line.product_id for line in lines if line.product_id is not None}
     item_ids = {line.item_id for line in lines if line.item_id is not None}
@@ -164,17 +185,18 @@ def stock_lock(*, lines: Iterable[StockLine]) -> LockedStock:
         .order_by("id")
         .prefetch_related(Prefetch("options", queryset=ProductVariantOption.objects.select_related("variant_type")))
     )
-    return LockedStock(
-        products={
-            product.id: product
-            for product in _products_locked(count=len(product_ids)).run(
-                **{f"id{index}": product_id for index, product_id in enumerate(sorted(product_ids))}
-            )
-        }
-        if product_ids
-        else {},
-        items={item.id: item for item in items} if item_ids else {},
-    )
+    products: dict[int, Product] = {}
+    if product_ids:
+        locked = _products_locked(count=len(product_ids), with_first_image=with_first_image).run(
+            **{f"id{index}": product_id for index, product_id in enumerate(sorted(product_ids))}
+        )
+        for product in locked:
+            if with_first_image:
+                # Attributes for the JSON builders and annotated by the query: not fields of the model's type.
+                image = (product.first_image_id, product.first_image_name, product.first_image_alt_text)  # type: ignore[attr-defined]
+                product.first_image = image if image[0] is not None else None  # type: ignore[attr-defined]
+            products[product.id] = product
+    return LockedStock(products=products, items={item.id: item for item in items} if item_ids else {})
 
 
 def still_available_check(
