@@ -10,9 +10,10 @@ writes the product."""
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
@@ -240,6 +241,30 @@ def stock_take(*, stock: LockedStock, lines: Sequence[StockLine]) -> list[bool]:
     return took
 
 
+# The stock writes of a checkout, refund or cancellation, written once: what bulk_update(rows, ["stock_quantity",
+# "updated_at"]) and the ORM's SUM per product wrote, without compiling a CASE WHEN per row each time (it took
+# more CPU than running them). One array parameter a column, whatever the number of rows.
+_ITEMS_STOCK_SQL = """
+    UPDATE shops_productinventoryitem AS target SET stock_quantity = new.stock_quantity, updated_at = %s
+    FROM unnest(%s::bigint[], %s::integer[]) AS new (id, stock_quantity) WHERE target.id = new.id
+"""
+_PRODUCTS_STOCK_SQL = """
+    UPDATE shops_product AS target SET stock_quantity = new.stock_quantity, updated_at = %s
+    FROM unnest(%s::bigint[], %s::integer[]) AS new (id, stock_quantity) WHERE target.id = new.id
+"""
+_ITEMS_TOTAL_SQL = """
+    SELECT product_id, SUM(stock_quantity) FROM shops_productinventoryitem
+    WHERE is_active AND product_id = ANY(%s) GROUP BY product_id
+"""
+
+
+def _stock_update(*, sql: str, rows: Iterable[Product | ProductInventoryItem], now: datetime) -> None:
+    rows = list(rows)
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [now, [row.id for row in rows], [row.stock_quantity for row in rows]])
+
+
 def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Product], stock: LockedStock) -> None:
     """Save the changed stock of locked items and products, and the stock of the items' products (the sum
     of their active items', as `refresh_product_stock` computes it): one update per table, and the shops'
@@ -248,19 +273,13 @@ def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Pr
     items, changed = list(items), {product.id: product for product in products}
     for item in items:
         item.updated_at = now
-    ProductInventoryItem.objects.bulk_update(items, ["stock_quantity", "updated_at"])
+    _stock_update(sql=_ITEMS_STOCK_SQL, rows=items, now=now)
     summed = {item.product_id for item in items}
-    totals = (
-        dict(
-            ProductInventoryItem.objects.filter(product_id__in=summed, is_active=True)
-            .order_by()
-            .values("product_id")
-            .annotate(total=Sum("stock_quantity"))
-            .values_list("product_id", "total")
-        )
-        if summed
-        else {}
-    )
+    totals: dict[int, int] = {}
+    if summed:
+        with connection.cursor() as cursor:
+            cursor.execute(_ITEMS_TOTAL_SQL, [sorted(summed)])
+            totals = dict(cursor.fetchall())
     for product_id in summed:
         product = stock.products.get(product_id)
         if product is not None and product.stock_quantity != totals.get(product_id, 0):
@@ -268,7 +287,7 @@ def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Pr
             changed[product_id] = product
     for product in changed.values():
         product.updated_at = now
-    Product.objects.bulk_update(changed.values(), ["stock_quantity", "updated_at"])
+    _stock_update(sql=_PRODUCTS_STOCK_SQL, rows=changed.values(), now=now)
     # bulk_update sends no post_save: the storefront pages showing this stock are told here.
     for product_id in summed | set(changed):
         product = stock.products.get(product_id)
