@@ -13,7 +13,6 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.constants import OnConflict
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery
 
@@ -84,7 +83,7 @@ class CompiledQuery(Generic[M]):
 
 
 # The statement Django writes for one row: its columns, its VALUES group, what follows.
-_ONE_ROW_INSERT = re.compile(r"(INSERT INTO .+\)) VALUES (\(.+\)) ((?:ON CONFLICT DO NOTHING )?RETURNING .+)")
+_ONE_ROW_INSERT = re.compile(r"(INSERT INTO .+\)) VALUES (\(.+\)) (RETURNING .+)")
 
 
 class CompiledInsert(Generic[M]):
@@ -96,17 +95,14 @@ class CompiledInsert(Generic[M]):
     arrays Django writes for several: psycopg quotes an array's text element by element in Python (a regular
     expression substitution per quote character of a mail's HTML), a plain text parameter in libpq."""
 
-    def __init__(self, model: type[M], *, skip_conflicts: bool = False) -> None:
-        """`skip_conflicts`: ON CONFLICT DO NOTHING, one row at a time (a skipped row returns no key to tell
-        which it was): `insert` then returns [] when the row was not inserted."""
+    def __init__(self, model: type[M]) -> None:
         self._model = model
-        self._skip_conflicts = skip_conflicts
         self._compiled: dict[int, tuple[str, list[Any], str]] = {}
 
     def _compile(self, count: int) -> tuple[str, list[Any], str]:
         meta = self._model._meta
         fields = [field for field in meta.concrete_fields if not field.generated and not field.primary_key]
-        query = InsertQuery(self._model, on_conflict=OnConflict.IGNORE if self._skip_conflicts else None)
+        query = InsertQuery(self._model)
         query.insert_values(fields, [self._model()])
         alias = router.db_for_write(self._model)
         compiler = query.get_compiler(using=alias)
@@ -126,8 +122,6 @@ class CompiledInsert(Generic[M]):
     def insert(self, objs: list[M]) -> list[M]:
         if not objs:
             return objs
-        if self._skip_conflicts and len(objs) != 1:
-            raise ValueError("An insert that skips conflicts takes one row.")
         sql, fields, alias = self._compiled.get(len(objs)) or self._compile(len(objs))
         connection = connections[alias]
         for obj in objs:
@@ -141,8 +135,6 @@ class CompiledInsert(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             keys = [row[0] for row in cursor.fetchall()]
-        if not keys and self._skip_conflicts:
-            return []
         for obj, key in zip(objs, keys, strict=True):
             obj.pk = key
             obj._state.adding, obj._state.db = False, alias  # noqa: SLF001 - what bulk_create leaves

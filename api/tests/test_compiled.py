@@ -94,17 +94,3 @@ def test_an_insert_refuses_an_unsaved_related_object(user) -> None:
     unsaved = ShopFactory.build(owner=user)
     with pytest.raises(ValueError, match="unsaved related object"):
         CompiledInsert(Product).insert([Product(shop=unsaved, name="x", slug="x", price=Decimal(1))])
-
-
-def test_an_insert_that_skips_conflicts_returns_nothing_for_a_taken_row(user) -> None:
-    shop = ShopFactory(owner=user)
-    compiled = CompiledInsert(Product, skip_conflicts=True)
-    [first] = compiled.insert([Product(shop=shop, name="a", slug="taken", price=Decimal(1))])
-    assert first.pk
-    assert Product.objects.get(slug="taken").name == "a"
-    again = Product(shop=shop, name="b", slug="taken", price=Decimal(1))
-    assert compiled.insert([again]) == []
-    assert again.pk is None
-    assert again._state.adding
-    with pytest.raises(ValueError, match="one row"):
-        compiled.insert([Product(shop=shop, slug="x"), Product(shop=shop, slug="y")])
