@@ -11,9 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 from procrastinate.types import JSONDict
 
+from api.compiled import CompiledInsert
 from mail.models import MailState, OutboundMail
 
 LAST_ERROR_MAX_CHARS = 2000
+# The messages' rows, as bulk_create inserts them, its SQL compiled once (api.compiled).
+_MAILS_INSERT = CompiledInsert(OutboundMail)
 
 
 def sender_address(*, display_name: str = "") -> str:
@@ -88,7 +91,7 @@ def mails_queue(drafts: Sequence[MailDraft]) -> list[OutboundMail]:
     # The rows and their jobs together; no savepoint of its own: inside the caller's transaction a failed insert
     # fails the caller anyway, and a savepoint pair was two more round trips.
     with transaction.atomic(savepoint=False):
-        OutboundMail.objects.bulk_create(mails)
+        _MAILS_INSERT.insert(mails)
         jobs: list[JSONDict] = [{"mail_id": mail.id} for mail in mails]
         mail_deliver.batch_defer(*jobs)
     return mails

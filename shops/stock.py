@@ -7,15 +7,25 @@ transactions never hold one row the other waits for, so concurrent checkouts que
 Locking the product before its items also serialises `refresh_product_stock`, which sums the items and
 writes the product."""
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from shops.models import Product, ProductInventoryItem, ProductStatus, ProductVariantOption, StockStatus
+from api.compiled import CompiledQuery
+from shops.models import (
+    Product,
+    ProductImage,
+    ProductInventoryItem,
+    ProductStatus,
+    ProductVariantOption,
+    StockStatus,
+)
 from shops.storefront_cache import storefront_changed
 
 
@@ -134,29 +144,60 @@ class LockedStock:
         return product, item
 
 
-def stock_lock(*, lines: Iterable[StockLine]) -> LockedStock:
+# The first image of a product by position (what the storefront shows of it), read with its lock when asked.
+_FIRST_IMAGE = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+
+
+@functools.lru_cache(maxsize=128)
+def _products_locked(*, count: int, with_first_image: bool) -> CompiledQuery[Product]:
+    """The lock of `count` products (SELECT ... FOR UPDATE), compiled once per process and shape (api.compiled:
+    compiling it took more CPU than running it). The stand-ins: no id is negative."""
+
+    def build(**ids: int) -> QuerySet[Product]:
+        products = (
+            Product.objects.select_for_update()
+            .filter(id__in=list(ids.values()))
+            .annotate(has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))))
+            .order_by("id")
+        )
+        if with_first_image:
+            products = products.annotate(
+                first_image_id=Subquery(_FIRST_IMAGE.values("id")[:1]),
+                first_image_name=Subquery(_FIRST_IMAGE.values("image")[:1]),
+                first_image_alt_text=Subquery(_FIRST_IMAGE.values("alt_text")[:1]),
+            )
+        return products
+
+    return CompiledQuery(build, **{f"id{index}": -1 - index for index in range(count)})
+
+
+def stock_lock(*, lines: Iterable[StockLine], with_first_image: bool = False) -> LockedStock:
     """Lock (SELECT ... FOR UPDATE) and read afresh the lines' products, then their inventory items, each in
     id order. Call it inside a transaction. The products know whether they have inventory items
-    (`has_items`); the items come with their options and the options' types."""
+    (`has_items`); the items come with their options and the options' types. `with_first_image`: each product
+    also knows its first image, `first_image` = (id, object name, alt text) or None (read in the same query,
+    for an answer that shows it)."""
     lines = list(lines)
     product_ids = {line.product_id for line in lines if line.product_id is not None}
     item_ids = {line.item_id for line in lines if line.item_id is not None}
-    products = (
-        Product.objects.select_for_update()
-        .filter(id__in=product_ids)
-        .annotate(has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))))
-        .order_by("id")
-    )
     items = (
         ProductInventoryItem.objects.select_for_update()
         .filter(id__in=item_ids)
         .order_by("id")
         .prefetch_related(Prefetch("options", queryset=ProductVariantOption.objects.select_related("variant_type")))
     )
-    return LockedStock(
-        products={product.id: product for product in products} if product_ids else {},
-        items={item.id: item for item in items} if item_ids else {},
-    )
+    products: dict[int, Product] = {}
+    if product_ids:
+        locked = _products_locked(count=len(product_ids), with_first_image=with_first_image).run(
+            **{f"id{index}": product_id for index, product_id in enumerate(sorted(product_ids))}
+        )
+        for product in locked:
+            if with_first_image:
+                # Attributes for the JSON builders and annotated by the query: not fields of the model's type.
+                image = (product.first_image_id, product.first_image_name, product.first_image_alt_text)  # type: ignore[attr-defined]
+                product.first_image = image if image[0] is not None else None  # type: ignore[attr-defined]
+            products[product.id] = product
+    return LockedStock(products=products, items={item.id: item for item in items} if item_ids else {})
 
 
 def still_available_check(
@@ -200,6 +241,30 @@ def stock_take(*, stock: LockedStock, lines: Sequence[StockLine]) -> list[bool]:
     return took
 
 
+# The stock writes of a checkout, refund or cancellation, written once: what bulk_update(rows, ["stock_quantity",
+# "updated_at"]) and the ORM's SUM per product wrote, without compiling a CASE WHEN per row each time (it took
+# more CPU than running them). One array parameter a column, whatever the number of rows.
+_ITEMS_STOCK_SQL = """
+    UPDATE shops_productinventoryitem AS target SET stock_quantity = new.stock_quantity, updated_at = %s
+    FROM unnest(%s::bigint[], %s::integer[]) AS new (id, stock_quantity) WHERE target.id = new.id
+"""
+_PRODUCTS_STOCK_SQL = """
+    UPDATE shops_product AS target SET stock_quantity = new.stock_quantity, updated_at = %s
+    FROM unnest(%s::bigint[], %s::integer[]) AS new (id, stock_quantity) WHERE target.id = new.id
+"""
+_ITEMS_TOTAL_SQL = """
+    SELECT product_id, SUM(stock_quantity) FROM shops_productinventoryitem
+    WHERE is_active AND product_id = ANY(%s) GROUP BY product_id
+"""
+
+
+def _stock_update(*, sql: str, rows: Iterable[Product | ProductInventoryItem], now: datetime) -> None:
+    rows = list(rows)
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [now, [row.id for row in rows], [row.stock_quantity for row in rows]])
+
+
 def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Product], stock: LockedStock) -> None:
     """Save the changed stock of locked items and products, and the stock of the items' products (the sum
     of their active items', as `refresh_product_stock` computes it): one update per table, and the shops'
@@ -208,19 +273,13 @@ def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Pr
     items, changed = list(items), {product.id: product for product in products}
     for item in items:
         item.updated_at = now
-    ProductInventoryItem.objects.bulk_update(items, ["stock_quantity", "updated_at"])
+    _stock_update(sql=_ITEMS_STOCK_SQL, rows=items, now=now)
     summed = {item.product_id for item in items}
-    totals = (
-        dict(
-            ProductInventoryItem.objects.filter(product_id__in=summed, is_active=True)
-            .order_by()
-            .values("product_id")
-            .annotate(total=Sum("stock_quantity"))
-            .values_list("product_id", "total")
-        )
-        if summed
-        else {}
-    )
+    totals: dict[int, int] = {}
+    if summed:
+        with connection.cursor() as cursor:
+            cursor.execute(_ITEMS_TOTAL_SQL, [sorted(summed)])
+            totals = dict(cursor.fetchall())
     for product_id in summed:
         product = stock.products.get(product_id)
         if product is not None and product.stock_quantity != totals.get(product_id, 0):
@@ -228,7 +287,7 @@ def _stock_write(*, items: Iterable[ProductInventoryItem], products: Iterable[Pr
             changed[product_id] = product
     for product in changed.values():
         product.updated_at = now
-    Product.objects.bulk_update(changed.values(), ["stock_quantity", "updated_at"])
+    _stock_update(sql=_PRODUCTS_STOCK_SQL, rows=changed.values(), now=now)
     # bulk_update sends no post_save: the storefront pages showing this stock are told here.
     for product_id in summed | set(changed):
         product = stock.products.get(product_id)

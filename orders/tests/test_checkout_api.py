@@ -373,6 +373,11 @@ def test_an_order_number_collision_draws_another(api_client, shop, monkeypatch) 
     assert response.status_code == 201
     assert response.json()["order_number"] == "261124-0000000001"
     assert Order.objects.count() == 2
+    # The attempt that found the number taken wrote nothing; the second wrote the order, its line and the cart.
+    placed = Order.objects.get(order_number="261124-0000000001")
+    assert [(item.product_id, item.quantity) for item in placed.items.all()] == [(line.product_id, line.quantity)]
+    line.cart.refresh_from_db()
+    assert (line.cart.status, OrderItem.objects.count()) == (CartStatus.CONVERTED, 2)
 
 
 @pytest.mark.parametrize(

@@ -100,13 +100,15 @@ def test_checkout_of_simple_products_costs_the_same_for_1_or_3_lines(
         token = add(api_client, shop, product_id=product.id, **({"cart_token": token} if token else {}))
 
     # throttle, 2 savepoints (payments' transaction: in production BEGIN and COMMIT), cart locked with its shop,
-    # lines, products locked, one stock update, the order (INSERT ... ON CONFLICT DO NOTHING: no savepoint), its
-    # lines, cart converted, the 2 mails' rows (one INSERT) and their jobs (one call), the shop's webhook
-    # endpoints (none: no event), the shop's payment settings, the payment, the products' images for the answer
-    # (built from what was written, not read again). Before: 24 (a savepoint pair around orders' checkout and
-    # another around the order insert, each mail's row and job apart, the order read again in 3 queries).
+    # lines, products locked (with their first images, for the answer, built from what was written, not read
+    # again), one stock update, the order with its lines and the cart's conversion (one statement: INSERT ... ON
+    # CONFLICT DO NOTHING, no savepoint), the 2 mails' rows (one INSERT) and their jobs (one call), the shop's
+    # webhook endpoints (none: no event), the shop's payment settings, the payment. Before: 16 (the images read
+    # apart, after the commit; the order, its lines and the cart's update apart); 24 (a savepoint pair around
+    # orders' checkout and another around the order insert, each mail's row and job apart, the order read again
+    # in 3 queries).
     assert token is not None
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(13):
         checkout(api_client, token)
 
     assert [product.stock_quantity for product in type(products[0]).objects.filter(shop=shop)] == [9] * lines
@@ -118,8 +120,9 @@ def test_checkout_of_3_inventory_items(api_client, shop, django_assert_num_queri
     for key in (("S", "Blue"), ("M", "Red")):
         add(api_client, shop, product_id=product.id, cart_token=token, inventory_item_id=items[key].id)
 
-    # + the items locked with their options, the items' update and the product's sum of its items (before: 28)
-    with django_assert_num_queries(20):
+    # + the items locked with their options, the items' update and the product's sum of its items (before: 20
+    # with the images, the order, its lines and the cart's update apart; 28)
+    with django_assert_num_queries(17):
         checkout(api_client, token)
 
     product.refresh_from_db()
@@ -134,7 +137,7 @@ def test_checkout_of_3_option_combinations(api_client, shop, django_assert_num_q
         token = add(api_client, shop, product_id=product.id, **body)
 
     assert token is not None
-    with django_assert_num_queries(18):  # + the chosen options and the products' types (before: 26)
+    with django_assert_num_queries(15):  # + the chosen options and the products' types (before: 18; 26)
         checkout(api_client, token)
 
     product.refresh_from_db()

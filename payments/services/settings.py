@@ -5,15 +5,24 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from api.compiled import CompiledQuery
 from payments import gateway
 from payments.models import ShopPaymentSettings
 from shops.models import Shop
 
+# Read by every checkout: compiled once per process (api.compiled). The stand-in: no id is negative.
+_SETTINGS_OF_SHOP = CompiledQuery(
+    lambda shop_id: ShopPaymentSettings.objects.filter(shop_id=shop_id).order_by("pk")[:1], shop_id=-1
+)
+
 
 def payment_settings_get(*, shop: Shop) -> ShopPaymentSettings:
     """The shop's settings; the defaults (manual payments, no instructions) when it never changed them."""
-    found = ShopPaymentSettings.objects.filter(shop=shop).first()
-    return found if found is not None else ShopPaymentSettings(shop=shop)
+    found = _SETTINGS_OF_SHOP.run(shop_id=shop.id)
+    if not found:
+        return ShopPaymentSettings(shop=shop)
+    found[0].shop = shop  # the caller's, as a default one has it
+    return found[0]
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 owner's API shows it, at this moment), stored once, and a delivery job is deferred per subscribed endpoint. A shop
 without endpoints for the event pays one query."""
 
+import functools
 import json
 import secrets
 from collections.abc import Iterable
@@ -11,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Sum
 from django.utils import timezone
 
+from api.compiled import CompiledQuery
 from events.bus import EventType, ShopEvent
 from orders.models import OrderItem
 from orders.selectors import order_get
@@ -100,15 +102,29 @@ def _low_stock_send(*, shop: Shop, order_id: int, endpoints: list[WebhookEndpoin
             event_send(shop=shop, type=EventType.INVENTORY_LOW_STOCK, data=data, endpoints=endpoints, extra=extra)
 
 
+@functools.lru_cache(maxsize=4)
+def _endpoints_listening(*, count: int) -> CompiledQuery[WebhookEndpoint]:
+    """The shop's active endpoints listening to any of `count` event types. Every order and product write asks
+    (mostly of shops with no endpoint): compiled once per process and count (api.compiled; the ORM puts each
+    type in the query as a parameter of its own). The stand-ins: no id is negative, no event type holds a NUL."""
+    return CompiledQuery(
+        lambda shop_id, **wanted: (
+            WebhookEndpoint.objects.filter(shop_id=shop_id, is_active=True, event_types__overlap=list(wanted.values()))
+            .select_related("shop")
+            .order_by("id")
+        ),
+        shop_id=-1,
+        **{f"type{index}": f"\x00event-type-{index}" for index in range(count)},
+    )
+
+
 def event_fan_out(event: ShopEvent) -> None:
     """The events.bus listener."""
     wanted = [event.type]
     if event.type == EventType.ORDER_CREATED:
         wanted.append(EventType.INVENTORY_LOW_STOCK)
-    endpoints = list(
-        WebhookEndpoint.objects.filter(shop_id=event.shop_id, is_active=True, event_types__overlap=wanted)
-        .select_related("shop")
-        .order_by("id")
+    endpoints = _endpoints_listening(count=len(wanted)).run(
+        shop_id=event.shop_id, **{f"type{index}": str(type_) for index, type_ in enumerate(wanted)}
     )
     if not endpoints:
         return
