@@ -41,8 +41,9 @@ def cart_get(*, token: str) -> Cart:
 
 def _first_images_attach(products: list[Product]) -> None:
     """`first_image` on each product: (id, object name, alt text) of its first image by position, or None
-    (one query for all, none without products)."""
-    ids = {product.id for product in products}
+    (one query for all, none without products or when the query that read each product read it too)."""
+    known = {product.id: product.first_image for product in products if hasattr(product, "first_image")}
+    ids = {product.id for product in products} - known.keys()
     first_images = (
         {
             product_id: (image_id, name, alt_text)
@@ -54,6 +55,7 @@ def _first_images_attach(products: list[Product]) -> None:
         if ids
         else {}
     )
+    first_images.update(known)
     for product in products:
         # An attribute set here for the JSON builders: not a field of the model's type.
         product.first_image = first_images.get(product.id)  # type: ignore[attr-defined]
@@ -66,7 +68,8 @@ def cart_of_written(*, cart: Cart, lines: list[CartItem]) -> Cart:
     no line needs it)."""
     lines = sorted(lines, key=lambda line: (line.created_at, line.id))
     _first_images_attach([line.product for line in lines])
-    prefetch_related_objects(lines, _cart_line_prefetches()[1])
+    if any(line.inventory_item_id is not None for line in lines):  # building the Prefetch costs CPU too
+        prefetch_related_objects(lines, _cart_line_prefetches()[1])
     _key_options_attach(lines)
     # Where prefetch_related puts a relation's rows: `cart.items.all()` is then these lines, no query.
     cart._prefetched_objects_cache = {"items": lines}  # type: ignore[attr-defined]  # noqa: SLF001

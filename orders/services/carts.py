@@ -4,6 +4,7 @@ Carts hold no stock and no prices: each add or increase checks the stock that is
 quantity the cart would hold of that stock), and prices are read from the catalogue when shown and again
 at checkout."""
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,12 +12,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import Exists, Func, JSONField, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from orders.models import Cart, CartItem, CartStatus
-from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType, Shop
+from shops.models import (
+    Product,
+    ProductImage,
+    ProductInventoryItem,
+    ProductVariantOption,
+    ProductVariantType,
+    Shop,
+)
 from shops.selectors import shop_get_public_plain
 from shops.stock import StockLine, is_on_sale, quantity_check, still_available_check
 from shops.variants import option_key
@@ -148,13 +156,30 @@ _SHOP_FIELDS = tuple(field.attname for field in Shop._meta.concrete_fields)
 _compiled_lookups: dict[bool, tuple[str, list[Any]]] = {}
 
 
+def _first_image_of(product: Any) -> Subquery:
+    """The first image (by position) of `product` (an OuterRef) as a JSON array [id, object name, alt text], or
+    NULL: what a cart line shows of its product's images, read with the row it belongs to."""
+    first = Func("id", "image", "alt_text", function="JSONB_BUILD_ARRAY", output_field=JSONField())
+    images = ProductImage.objects.filter(product=product).order_by("position", "id")
+    return Subquery(images.values_list(first)[:1], output_field=JSONField())
+
+
+def first_image_of_row(value: str | None) -> tuple[int, str, str] | None:
+    """`_first_image_of`'s column as a raw cursor gives it (Django loads jsonb as text) -> (id, name, alt text)."""
+    if value is None:
+        return None
+    image_id, name, alt_text = json.loads(value)
+    return image_id, name, alt_text
+
+
 def _product_lookup_sql(*, by_id: bool) -> tuple[str, list[Any]]:
     compiled = _compiled_lookups.get(by_id)
     if compiled is None:
         key = {"id": _PRODUCT_ID} if by_id else {"slug": _PRODUCT_SLUG}
         queryset = _with_variant_flags(Product.objects.filter(shop__slug=_SHOP_SLUG, **key)).order_by()
+        queryset = queryset.annotate(first_image=_first_image_of(OuterRef("pk")))
         columns = (*_PRODUCT_FIELDS, *(f"shop__{name}" for name in _SHOP_FIELDS), "has_items", "has_types")
-        sql, params = queryset.values_list(*columns).query.sql_with_params()
+        sql, params = queryset.values_list(*columns, "first_image").query.sql_with_params()
         stand_ins = [param for param in params if type(param) in (str, int)]
         if sorted(stand_ins, key=repr) != sorted([_SHOP_SLUG, _PRODUCT_ID if by_id else _PRODUCT_SLUG], key=repr):
             raise RuntimeError(f"The compiled product lookup takes the stand-ins once each: {params}")
@@ -163,7 +188,8 @@ def _product_lookup_sql(*, by_id: bool) -> tuple[str, list[Any]]:
 
 
 def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_slug: str | None) -> Product | None:
-    """The product by id (or else by slug) of the shop of that slug, with its shop and variant flags."""
+    """The product by id (or else by slug) of the shop of that slug, with its shop, variant flags and
+    `first_image` (as `orders.selectors.cart_of_written` sets it)."""
     if product_id is None and not product_slug:
         return None
     sql, template = _product_lookup_sql(by_id=product_id is not None)
@@ -180,7 +206,8 @@ def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_sl
     product = Product.from_db(alias, _PRODUCT_FIELDS, row[:products])
     product.shop = Shop.from_db(alias, _SHOP_FIELDS, row[products : products + shops])
     # Attributes the query annotates: not fields of the model's type.
-    product.has_items, product.has_types = row[products + shops :]  # type: ignore[attr-defined]
+    product.has_items, product.has_types = row[products + shops : products + shops + 2]  # type: ignore[attr-defined]
+    product.first_image = first_image_of_row(row[-1])  # type: ignore[attr-defined]
     return product
 
 
@@ -204,7 +231,6 @@ def _product_get(
     return product
 
 
-@transaction.atomic
 def cart_item_add(
     *,
     shop: Shop | None = None,
@@ -221,7 +247,12 @@ def cart_item_add(
     when the token is missing, unknown, of another shop or of a cart that is no longer active.
 
     The shop is `shop`, or the one of `shop_slug` (read with the product). A product that is not on sale today
-    (not active, or outside its availability window) is a 404, and so is an unknown shop."""
+    (not active, or outside its availability window) is a 404, and so is an unknown shop.
+
+    The product and its variant are read before any transaction: nothing locks them (carts hold no stock), so
+    a transaction would see them as they are anyway. Without a token there is nothing to lock either, and the new
+    cart and its line are written in one statement (atomic on its own); with one, the cart is locked and its
+    lines read and written in a transaction. Either way every check comes before the first write."""
     product = _product_get(
         shop=shop,
         shop_slug=shop_slug,
@@ -229,25 +260,88 @@ def cart_item_add(
         product_slug=product_slug,
         today=today or timezone.localdate(),
     )
-    shop = product.shop
     item, key = _variant_resolve(product=product, inventory_item_id=inventory_item_id, options=options)
+    if not cart_token:
+        return _cart_new_with_line(product=product, item=item, key=key, quantity=quantity)
+    with transaction.atomic():
+        return _cart_item_add_to(cart_token=cart_token, product=product, item=item, key=key, quantity=quantity)
 
-    cart = None
-    if cart_token:
-        cart = Cart.objects.select_for_update().filter(token=cart_token, shop=shop, status=CartStatus.ACTIVE).first()
-    # The cart's lines, read once (at most MAX_CART_LINES) with what the answer shows of them: a new cart has none.
-    lines = (
-        list(
-            CartItem.objects.filter(cart=cart).select_related("product", "inventory_item").order_by("created_at", "id")
+
+def _line_new(*, cart: Cart, product: Product, item: ProductInventoryItem | None, key: str, total: int) -> CartItem:
+    line = CartItem(cart=cart, product=product, inventory_item=item, option_key=key, quantity=total)
+    # The cart, product and item were just read: only the line's own fields need checking.
+    line.full_clean(exclude=["cart", "product", "inventory_item"], validate_constraints=False)
+    return line
+
+
+def _checked_total(*, product: Product, item: ProductInventoryItem | None, total: int, elsewhere: int) -> None:
+    if total > MAX_LINE_QUANTITY:
+        raise ValidationError({"quantity": [f"A line holds at most {MAX_LINE_QUANTITY} units."]})
+    quantity_check(product=product, item=item, quantity=total + elsewhere)
+
+
+def _cart_new_with_line(
+    *, product: Product, item: ProductInventoryItem | None, key: str, quantity: int
+) -> CartItemAdded:
+    """A new cart of the product's shop holding one line, written in one statement (a CTE inserting the cart,
+    then the line with the cart's id). Hand-written because the ORM has no multi-table insert: two ORM inserts
+    were two round trips and two compiles."""
+    _checked_total(product=product, item=item, total=quantity, elsewhere=0)
+    now = timezone.now()
+    cart = Cart(shop=product.shop, token=cart_token_new(), status=CartStatus.ACTIVE, created_at=now, updated_at=now)
+    line = _line_new(cart=cart, product=product, item=item, key=key, total=quantity)
+    line.created_at = line.updated_at = now
+    alias = router.db_for_write(Cart)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            _NEW_CART_WITH_LINE_SQL,
+            [
+                *(cart.shop_id, cart.token, CartStatus.ACTIVE.value, now, now),
+                *(line.product_id, line.inventory_item_id, key, quantity, now, now),
+            ],
         )
-        if cart is not None
-        else []
-    )
-    is_new_cart = cart is None
-    if cart is None:
-        cart = Cart.objects.create(shop=shop, token=cart_token_new())
-    cart.shop = shop
+        cart.id, line.id = cursor.fetchone()
+    for written in (cart, line):
+        # Where the ORM's save() marks an instance as stored (a later save() then updates, not inserts).
+        written._state.adding, written._state.db = False, alias  # noqa: SLF001
+    line.cart = cart
+    return CartItemAdded(cart=cart, line=line, created=True, lines=[line])
 
+
+_NEW_CART_WITH_LINE_SQL = f"""
+    WITH cart AS (
+        INSERT INTO {Cart._meta.db_table} (shop_id, token, status, created_at, updated_at)
+        VALUES (%s, %s, %s, %s, %s) RETURNING id
+    ), line AS (
+        INSERT INTO {CartItem._meta.db_table}
+            (cart_id, product_id, inventory_item_id, option_key, quantity, created_at, updated_at)
+        SELECT cart.id, %s, %s, %s, %s, %s, %s FROM cart RETURNING id
+    )
+    SELECT cart.id, line.id FROM cart, line
+"""  # noqa: S608 - the table names are the models'
+
+
+def _cart_item_add_to(
+    *, cart_token: str, product: Product, item: ProductInventoryItem | None, key: str, quantity: int
+) -> CartItemAdded:
+    """The add, in a transaction, to the active cart of this token and the product's shop (locked), or to a
+    new cart when there is none."""
+    shop = product.shop
+    cart = Cart.objects.select_for_update().filter(token=cart_token, shop=shop, status=CartStatus.ACTIVE).first()
+    if cart is None:
+        return _cart_new_with_line(product=product, item=item, key=key, quantity=quantity)
+    cart.shop = shop
+    # The cart's lines, read once (at most MAX_CART_LINES) with what the answer shows of them.
+    lines: list[CartItem] = list(
+        CartItem.objects.filter(cart=cart)
+        .select_related("product", "inventory_item")
+        .annotate(first_image=_first_image_of(OuterRef("product_id")))
+        .order_by("created_at", "id")
+    )
+    for each in lines:
+        # What `orders.selectors.cart_of_written` would read apart: not a field of the model's type.
+        image = each.first_image  # type: ignore[attr-defined]
+        each.product.first_image = tuple(image) if image is not None else None  # type: ignore[attr-defined]
     line = next(
         (
             line
@@ -257,28 +351,23 @@ def cart_item_add(
         None,
     )
     total = quantity + (line.quantity if line else 0)
-    if total > MAX_LINE_QUANTITY:
-        raise ValidationError({"quantity": [f"A line holds at most {MAX_LINE_QUANTITY} units."]})
     stock = StockLine(product_id=product.id, item_id=item.id if item else None, quantity=total)
     elsewhere = sum(
         other.quantity for other in lines if other is not line and _cart_stock_line(other).stock == stock.stock
     )
-    quantity_check(product=product, item=item, quantity=total + elsewhere)
+    _checked_total(product=product, item=item, total=total, elsewhere=elsewhere)
 
     created = line is None
     if line is None:
         if len(lines) >= MAX_CART_LINES:
             raise ValidationError(f"A cart holds at most {MAX_CART_LINES} lines.")
-        line = CartItem(cart=cart, product=product, inventory_item=item, option_key=key, quantity=total)
-        # The cart, product and item were just read: only the line's own fields need checking.
-        line.full_clean(exclude=["cart", "product", "inventory_item"], validate_constraints=False)
+        line = _line_new(cart=cart, product=product, item=item, key=key, total=total)
         line.save()
         lines.append(line)
     else:
         line.quantity = total
         line.save(update_fields=["quantity", "updated_at"])
-    if not is_new_cart:  # a cart made just now has its updated_at already
-        cart.save(update_fields=["updated_at"])
+    cart.save(update_fields=["updated_at"])
     for each in lines:
         each.cart = cart
     return CartItemAdded(cart=cart, line=line, created=created, lines=lines)
