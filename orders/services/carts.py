@@ -4,7 +4,6 @@ Carts hold no stock and no prices: each add or increase checks the stock that is
 quantity the cart would hold of that stock), and prices are read from the catalogue when shown and again
 at checkout."""
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,14 +11,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
-from django.db.models import Exists, Func, JSONField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from orders.models import Cart, CartItem, CartStatus
+from orders.services import cart_statements
+from orders.services.cart_statements import first_image_of, first_image_of_row
 from shops.models import (
     Product,
-    ProductImage,
     ProductInventoryItem,
     ProductVariantOption,
     ProductVariantType,
@@ -156,28 +156,12 @@ _SHOP_FIELDS = tuple(field.attname for field in Shop._meta.concrete_fields)
 _compiled_lookups: dict[bool, tuple[str, list[Any]]] = {}
 
 
-def _first_image_of(product: Any) -> Subquery:
-    """The first image (by position) of `product` (an OuterRef) as a JSON array [id, object name, alt text], or
-    NULL: what a cart line shows of its product's images, read with the row it belongs to."""
-    first = Func("id", "image", "alt_text", function="JSONB_BUILD_ARRAY", output_field=JSONField())
-    images = ProductImage.objects.filter(product=product).order_by("position", "id")
-    return Subquery(images.values_list(first)[:1], output_field=JSONField())
-
-
-def first_image_of_row(value: str | None) -> tuple[int, str, str] | None:
-    """`_first_image_of`'s column as a raw cursor gives it (Django loads jsonb as text) -> (id, name, alt text)."""
-    if value is None:
-        return None
-    image_id, name, alt_text = json.loads(value)
-    return image_id, name, alt_text
-
-
 def _product_lookup_sql(*, by_id: bool) -> tuple[str, list[Any]]:
     compiled = _compiled_lookups.get(by_id)
     if compiled is None:
         key = {"id": _PRODUCT_ID} if by_id else {"slug": _PRODUCT_SLUG}
         queryset = _with_variant_flags(Product.objects.filter(shop__slug=_SHOP_SLUG, **key)).order_by()
-        queryset = queryset.annotate(first_image=_first_image_of(OuterRef("pk")))
+        queryset = queryset.annotate(first_image=first_image_of(OuterRef("pk")))
         columns = (*_PRODUCT_FIELDS, *(f"shop__{name}" for name in _SHOP_FIELDS), "has_items", "has_types")
         sql, params = queryset.values_list(*columns, "first_image").query.sql_with_params()
         stand_ins = [param for param in params if type(param) in (str, int)]
@@ -283,42 +267,13 @@ def _checked_total(*, product: Product, item: ProductInventoryItem | None, total
 def _cart_new_with_line(
     *, product: Product, item: ProductInventoryItem | None, key: str, quantity: int
 ) -> CartItemAdded:
-    """A new cart of the product's shop holding one line, written in one statement (a CTE inserting the cart,
-    then the line with the cart's id). Hand-written because the ORM has no multi-table insert: two ORM inserts
-    were two round trips and two compiles."""
+    """A new cart of the product's shop holding one line, written in one statement."""
     _checked_total(product=product, item=item, total=quantity, elsewhere=0)
     now = timezone.now()
-    cart = Cart(shop=product.shop, token=cart_token_new(), status=CartStatus.ACTIVE, created_at=now, updated_at=now)
+    cart = Cart(shop=product.shop, token=cart_token_new(), status=CartStatus.ACTIVE.value)
     line = _line_new(cart=cart, product=product, item=item, key=key, total=quantity)
-    line.created_at = line.updated_at = now
-    alias = router.db_for_write(Cart)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(
-            _NEW_CART_WITH_LINE_SQL,
-            [
-                *(cart.shop_id, cart.token, CartStatus.ACTIVE.value, now, now),
-                *(line.product_id, line.inventory_item_id, key, quantity, now, now),
-            ],
-        )
-        cart.id, line.id = cursor.fetchone()
-    for written in (cart, line):
-        # Where the ORM's save() marks an instance as stored (a later save() then updates, not inserts).
-        written._state.adding, written._state.db = False, alias  # noqa: SLF001
-    line.cart = cart
+    cart_statements.cart_and_line_insert(cart=cart, line=line, now=now)
     return CartItemAdded(cart=cart, line=line, created=True, lines=[line])
-
-
-_NEW_CART_WITH_LINE_SQL = f"""
-    WITH cart AS (
-        INSERT INTO {Cart._meta.db_table} (shop_id, token, status, created_at, updated_at)
-        VALUES (%s, %s, %s, %s, %s) RETURNING id
-    ), line AS (
-        INSERT INTO {CartItem._meta.db_table}
-            (cart_id, product_id, inventory_item_id, option_key, quantity, created_at, updated_at)
-        SELECT cart.id, %s, %s, %s, %s, %s, %s FROM cart RETURNING id
-    )
-    SELECT cart.id, line.id FROM cart, line
-"""  # noqa: S608 - the table names are the models'
 
 
 def _cart_item_add_to(
@@ -327,21 +282,12 @@ def _cart_item_add_to(
     """The add, in a transaction, to the active cart of this token and the product's shop (locked), or to a
     new cart when there is none."""
     shop = product.shop
-    cart = Cart.objects.select_for_update().filter(token=cart_token, shop=shop, status=CartStatus.ACTIVE).first()
+    cart = cart_statements.cart_lock(token=cart_token, shop_id=shop.id)
     if cart is None:
         return _cart_new_with_line(product=product, item=item, key=key, quantity=quantity)
     cart.shop = shop
     # The cart's lines, read once (at most MAX_CART_LINES) with what the answer shows of them.
-    lines: list[CartItem] = list(
-        CartItem.objects.filter(cart=cart)
-        .select_related("product", "inventory_item")
-        .annotate(first_image=_first_image_of(OuterRef("product_id")))
-        .order_by("created_at", "id")
-    )
-    for each in lines:
-        # What `orders.selectors.cart_of_written` would read apart: not a field of the model's type.
-        image = each.first_image  # type: ignore[attr-defined]
-        each.product.first_image = tuple(image) if image is not None else None  # type: ignore[attr-defined]
+    lines = cart_statements.cart_lines(cart=cart)
     line = next(
         (
             line
@@ -362,14 +308,10 @@ def _cart_item_add_to(
         if len(lines) >= MAX_CART_LINES:
             raise ValidationError(f"A cart holds at most {MAX_CART_LINES} lines.")
         line = _line_new(cart=cart, product=product, item=item, key=key, total=total)
-        line.save()
         lines.append(line)
     else:
         line.quantity = total
-        line.save(update_fields=["quantity", "updated_at"])
-    cart.save(update_fields=["updated_at"])
-    for each in lines:
-        each.cart = cart
+    cart_statements.line_and_cart_write(cart=cart, line=line, now=timezone.now())
     return CartItemAdded(cart=cart, line=line, created=created, lines=lines)
 
 
