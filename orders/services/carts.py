@@ -7,10 +7,9 @@ at checkout."""
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import router, transaction
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -153,22 +152,14 @@ def _with_variant_flags(products: QuerySet[Product]) -> QuerySet[Product]:
 _SHOP_SLUG, _PRODUCT_SLUG, _PRODUCT_ID = "\x00shop-slug", "\x00product-slug", -1
 _PRODUCT_FIELDS = tuple(field.attname for field in Product._meta.concrete_fields)
 _SHOP_FIELDS = tuple(field.attname for field in Shop._meta.concrete_fields)
-_compiled_lookups: dict[bool, tuple[str, list[Any]]] = {}
 
 
-def _product_lookup_sql(*, by_id: bool) -> tuple[str, list[Any]]:
-    compiled = _compiled_lookups.get(by_id)
-    if compiled is None:
-        key = {"id": _PRODUCT_ID} if by_id else {"slug": _PRODUCT_SLUG}
-        queryset = _with_variant_flags(Product.objects.filter(shop__slug=_SHOP_SLUG, **key)).order_by()
-        queryset = queryset.annotate(first_image=first_image_of(OuterRef("pk")))
-        columns = (*_PRODUCT_FIELDS, *(f"shop__{name}" for name in _SHOP_FIELDS), "has_items", "has_types")
-        sql, params = queryset.values_list(*columns, "first_image").query.sql_with_params()
-        stand_ins = [param for param in params if type(param) in (str, int)]
-        if sorted(stand_ins, key=repr) != sorted([_SHOP_SLUG, _PRODUCT_ID if by_id else _PRODUCT_SLUG], key=repr):
-            raise RuntimeError(f"The compiled product lookup takes the stand-ins once each: {params}")
-        compiled = _compiled_lookups[by_id] = (sql, list(params))
-    return compiled
+def _product_lookup(*, by_id: bool) -> QuerySet[Product]:
+    key = {"id": _PRODUCT_ID} if by_id else {"slug": _PRODUCT_SLUG}
+    queryset = _with_variant_flags(Product.objects.filter(shop__slug=_SHOP_SLUG, **key)).order_by()
+    queryset = queryset.annotate(first_image=first_image_of(OuterRef("pk")))
+    columns = (*_PRODUCT_FIELDS, *(f"shop__{name}" for name in _SHOP_FIELDS), "has_items", "has_types")
+    return queryset.values_list(*columns, "first_image")
 
 
 def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_slug: str | None) -> Product | None:
@@ -176,15 +167,18 @@ def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_sl
     `first_image` (as `orders.selectors.cart_of_written` sets it)."""
     if product_id is None and not product_slug:
         return None
-    sql, template = _product_lookup_sql(by_id=product_id is not None)
+    by_id = product_id is not None
+    compiled = cart_statements.compiled_once(
+        "product lookup by id" if by_id else "product lookup by slug",
+        lambda: _product_lookup(by_id=by_id),
+        (_SHOP_SLUG, _PRODUCT_ID if by_id else _PRODUCT_SLUG),
+    )
     values = {_SHOP_SLUG: shop_slug, _PRODUCT_SLUG: product_slug, _PRODUCT_ID: product_id}
     alias = router.db_for_read(Product)
-    with connections[alias].cursor() as cursor:
-        # The stand-ins replaced; the query's own constants (psycopg's Int4(1) of its EXISTS) kept.
-        cursor.execute(sql, [values[param] if type(param) in (str, int) else param for param in template])
-        row = cursor.fetchone()
-    if row is None:
+    rows = cart_statements.execute_compiled(alias, compiled, values)
+    if not rows:
         return None
+    row = rows[0]
     # The rows as the ORM makes them (every column is of a type psycopg gives as the field's Python value).
     products, shops = len(_PRODUCT_FIELDS), len(_SHOP_FIELDS)
     product = Product.from_db(alias, _PRODUCT_FIELDS, row[:products])
