@@ -72,7 +72,8 @@ def cart_of_written(*, cart: Cart, lines: list[CartItem]) -> Cart:
     no line needs it)."""
     lines = sorted(lines, key=lambda line: (line.created_at, line.id))
     _first_images_attach([line.product for line in lines])
-    prefetch_related_objects(lines, _cart_line_prefetches()[1])
+    if any(line.inventory_item_id is not None for line in lines):  # building the Prefetch costs CPU too
+        prefetch_related_objects(lines, _cart_line_prefetches()[1])
     _key_options_attach(lines)
     # Where prefetch_related puts a relation's rows: `cart.items.all()` is then these lines, no query.
     cart._prefetched_objects_cache = {"items": lines}  # type: ignore[attr-defined]  # noqa: SLF001

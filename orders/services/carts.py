@@ -7,16 +7,23 @@ at checkout."""
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import router, transaction
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from orders.models import Cart, CartItem, CartStatus
-from shops.models import Product, ProductInventoryItem, ProductVariantOption, ProductVariantType, Shop
+from orders.services import cart_statements
+from orders.services.cart_statements import first_image_of, first_image_of_row
+from shops.models import (
+    Product,
+    ProductInventoryItem,
+    ProductVariantOption,
+    ProductVariantType,
+    Shop,
+)
 from shops.selectors import shop_get_public_plain
 from shops.stock import StockLine, is_on_sale, quantity_check, still_available_check
 from shops.variants import option_key
@@ -145,42 +152,40 @@ def _with_variant_flags(products: QuerySet[Product]) -> QuerySet[Product]:
 _SHOP_SLUG, _PRODUCT_SLUG, _PRODUCT_ID = "\x00shop-slug", "\x00product-slug", -1
 _PRODUCT_FIELDS = tuple(field.attname for field in Product._meta.concrete_fields)
 _SHOP_FIELDS = tuple(field.attname for field in Shop._meta.concrete_fields)
-_compiled_lookups: dict[bool, tuple[str, list[Any]]] = {}
 
 
-def _product_lookup_sql(*, by_id: bool) -> tuple[str, list[Any]]:
-    compiled = _compiled_lookups.get(by_id)
-    if compiled is None:
-        key = {"id": _PRODUCT_ID} if by_id else {"slug": _PRODUCT_SLUG}
-        queryset = _with_variant_flags(Product.objects.filter(shop__slug=_SHOP_SLUG, **key)).order_by()
-        columns = (*_PRODUCT_FIELDS, *(f"shop__{name}" for name in _SHOP_FIELDS), "has_items", "has_types")
-        sql, params = queryset.values_list(*columns).query.sql_with_params()
-        stand_ins = [param for param in params if type(param) in (str, int)]
-        if sorted(stand_ins, key=repr) != sorted([_SHOP_SLUG, _PRODUCT_ID if by_id else _PRODUCT_SLUG], key=repr):
-            raise RuntimeError(f"The compiled product lookup takes the stand-ins once each: {params}")
-        compiled = _compiled_lookups[by_id] = (sql, list(params))
-    return compiled
+def _product_lookup(*, by_id: bool) -> QuerySet[Product]:
+    key = {"id": _PRODUCT_ID} if by_id else {"slug": _PRODUCT_SLUG}
+    queryset = _with_variant_flags(Product.objects.filter(shop__slug=_SHOP_SLUG, **key)).order_by()
+    queryset = queryset.annotate(first_image=first_image_of(OuterRef("pk")))
+    columns = (*_PRODUCT_FIELDS, *(f"shop__{name}" for name in _SHOP_FIELDS), "has_items", "has_types")
+    return queryset.values_list(*columns, "first_image")
 
 
 def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_slug: str | None) -> Product | None:
-    """The product by id (or else by slug) of the shop of that slug, with its shop and variant flags."""
+    """The product by id (or else by slug) of the shop of that slug, with its shop, variant flags and
+    `first_image` (as `orders.selectors.cart_of_written` sets it)."""
     if product_id is None and not product_slug:
         return None
-    sql, template = _product_lookup_sql(by_id=product_id is not None)
+    by_id = product_id is not None
+    compiled = cart_statements.compiled_once(
+        "product lookup by id" if by_id else "product lookup by slug",
+        lambda: _product_lookup(by_id=by_id),
+        (_SHOP_SLUG, _PRODUCT_ID if by_id else _PRODUCT_SLUG),
+    )
     values = {_SHOP_SLUG: shop_slug, _PRODUCT_SLUG: product_slug, _PRODUCT_ID: product_id}
     alias = router.db_for_read(Product)
-    with connections[alias].cursor() as cursor:
-        # The stand-ins replaced; the query's own constants (psycopg's Int4(1) of its EXISTS) kept.
-        cursor.execute(sql, [values[param] if type(param) in (str, int) else param for param in template])
-        row = cursor.fetchone()
-    if row is None:
+    rows = cart_statements.execute_compiled(alias, compiled, values)
+    if not rows:
         return None
+    row = rows[0]
     # The rows as the ORM makes them (every column is of a type psycopg gives as the field's Python value).
     products, shops = len(_PRODUCT_FIELDS), len(_SHOP_FIELDS)
     product = Product.from_db(alias, _PRODUCT_FIELDS, row[:products])
     product.shop = Shop.from_db(alias, _SHOP_FIELDS, row[products : products + shops])
     # Attributes the query annotates: not fields of the model's type.
-    product.has_items, product.has_types = row[products + shops :]  # type: ignore[attr-defined]
+    product.has_items, product.has_types = row[products + shops : products + shops + 2]  # type: ignore[attr-defined]
+    product.first_image = first_image_of_row(row[-1])  # type: ignore[attr-defined]
     return product
 
 
@@ -204,7 +209,6 @@ def _product_get(
     return product
 
 
-@transaction.atomic
 def cart_item_add(
     *,
     shop: Shop | None = None,
@@ -221,7 +225,12 @@ def cart_item_add(
     when the token is missing, unknown, of another shop or of a cart that is no longer active.
 
     The shop is `shop`, or the one of `shop_slug` (read with the product). A product that is not on sale today
-    (not active, or outside its availability window) is a 404, and so is an unknown shop."""
+    (not active, or outside its availability window) is a 404, and so is an unknown shop.
+
+    The product and its variant are read before any transaction: nothing locks them (carts hold no stock), so
+    a transaction would see them as they are anyway. Without a token there is nothing to lock either, and the new
+    cart and its line are written in one statement (atomic on its own); with one, the cart is locked and its
+    lines read and written in a transaction. Either way every check comes before the first write."""
     product = _product_get(
         shop=shop,
         shop_slug=shop_slug,
@@ -229,25 +238,50 @@ def cart_item_add(
         product_slug=product_slug,
         today=today or timezone.localdate(),
     )
-    shop = product.shop
     item, key = _variant_resolve(product=product, inventory_item_id=inventory_item_id, options=options)
+    if not cart_token:
+        return _cart_new_with_line(product=product, item=item, key=key, quantity=quantity)
+    with transaction.atomic():
+        return _cart_item_add_to(cart_token=cart_token, product=product, item=item, key=key, quantity=quantity)
 
-    cart = None
-    if cart_token:
-        cart = Cart.objects.select_for_update().filter(token=cart_token, shop=shop, status=CartStatus.ACTIVE).first()
-    # The cart's lines, read once (at most MAX_CART_LINES) with what the answer shows of them: a new cart has none.
-    lines = (
-        list(
-            CartItem.objects.filter(cart=cart).select_related("product", "inventory_item").order_by("created_at", "id")
-        )
-        if cart is not None
-        else []
-    )
-    is_new_cart = cart is None
+
+def _line_new(*, cart: Cart, product: Product, item: ProductInventoryItem | None, key: str, total: int) -> CartItem:
+    line = CartItem(cart=cart, product=product, inventory_item=item, option_key=key, quantity=total)
+    # The cart, product and item were just read: only the line's own fields need checking.
+    line.full_clean(exclude=["cart", "product", "inventory_item"], validate_constraints=False)
+    return line
+
+
+def _checked_total(*, product: Product, item: ProductInventoryItem | None, total: int, elsewhere: int) -> None:
+    if total > MAX_LINE_QUANTITY:
+        raise ValidationError({"quantity": [f"A line holds at most {MAX_LINE_QUANTITY} units."]})
+    quantity_check(product=product, item=item, quantity=total + elsewhere)
+
+
+def _cart_new_with_line(
+    *, product: Product, item: ProductInventoryItem | None, key: str, quantity: int
+) -> CartItemAdded:
+    """A new cart of the product's shop holding one line, written in one statement."""
+    _checked_total(product=product, item=item, total=quantity, elsewhere=0)
+    now = timezone.now()
+    cart = Cart(shop=product.shop, token=cart_token_new(), status=CartStatus.ACTIVE.value)
+    line = _line_new(cart=cart, product=product, item=item, key=key, total=quantity)
+    cart_statements.cart_and_line_insert(cart=cart, line=line, now=now)
+    return CartItemAdded(cart=cart, line=line, created=True, lines=[line])
+
+
+def _cart_item_add_to(
+    *, cart_token: str, product: Product, item: ProductInventoryItem | None, key: str, quantity: int
+) -> CartItemAdded:
+    """The add, in a transaction, to the active cart of this token and the product's shop (locked), or to a
+    new cart when there is none."""
+    shop = product.shop
+    cart = cart_statements.cart_lock(token=cart_token, shop_id=shop.id)
     if cart is None:
-        cart = Cart.objects.create(shop=shop, token=cart_token_new())
+        return _cart_new_with_line(product=product, item=item, key=key, quantity=quantity)
     cart.shop = shop
-
+    # The cart's lines, read once (at most MAX_CART_LINES) with what the answer shows of them.
+    lines = cart_statements.cart_lines(cart=cart)
     line = next(
         (
             line
@@ -257,30 +291,21 @@ def cart_item_add(
         None,
     )
     total = quantity + (line.quantity if line else 0)
-    if total > MAX_LINE_QUANTITY:
-        raise ValidationError({"quantity": [f"A line holds at most {MAX_LINE_QUANTITY} units."]})
     stock = StockLine(product_id=product.id, item_id=item.id if item else None, quantity=total)
     elsewhere = sum(
         other.quantity for other in lines if other is not line and _cart_stock_line(other).stock == stock.stock
     )
-    quantity_check(product=product, item=item, quantity=total + elsewhere)
+    _checked_total(product=product, item=item, total=total, elsewhere=elsewhere)
 
     created = line is None
     if line is None:
         if len(lines) >= MAX_CART_LINES:
             raise ValidationError(f"A cart holds at most {MAX_CART_LINES} lines.")
-        line = CartItem(cart=cart, product=product, inventory_item=item, option_key=key, quantity=total)
-        # The cart, product and item were just read: only the line's own fields need checking.
-        line.full_clean(exclude=["cart", "product", "inventory_item"], validate_constraints=False)
-        line.save()
+        line = _line_new(cart=cart, product=product, item=item, key=key, total=total)
         lines.append(line)
     else:
         line.quantity = total
-        line.save(update_fields=["quantity", "updated_at"])
-    if not is_new_cart:  # a cart made just now has its updated_at already
-        cart.save(update_fields=["updated_at"])
-    for each in lines:
-        each.cart = cart
+    cart_statements.line_and_cart_write(cart=cart, line=line, now=timezone.now())
     return CartItemAdded(cart=cart, line=line, created=created, lines=lines)
 
 

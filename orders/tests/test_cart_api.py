@@ -508,3 +508,39 @@ def test_each_add_answers_the_bytes_the_cart_read_gives(api_client, shop) -> Non
 
         assert response.content == api_client.get(cart_url(token)).content
     assert [line["quantity"] for line in response.json()["items"]] == [1, 3, 1, 1]
+
+
+def test_a_new_cart_answers_the_bytes_the_cart_read_gives(api_client, shop) -> None:
+    """A new cart (one statement writes the cart and its line; the first image is read with the product) as the
+    benchmark adds it: a simple product with three images, by id or by slug, as the storefront's body has it or
+    with the serializer reading it; and a product without images."""
+    mug = ProductFactory(shop=shop, stock_status="limited", stock_quantity=10)
+    bare = ProductFactory(shop=shop)
+    for position in (2, 1, 3):
+        ProductImage.objects.create(
+            product=mug,
+            image=f"products/{mug.slug}-{position}.jpg",
+            alt_text=f"Photo {position}",
+            position=position,
+            width=1,
+            height=1,
+            content_type="image/jpeg",
+            size=1,
+        )
+    bodies: list[dict[str, Any]] = [
+        {"product_id": mug.id, "quantity": 1},
+        {"product_id": mug.id, "quantity": 2, "inventory_item_id": None, "options": [], "cart_token": None},
+        {"product_slug": mug.slug},
+        {"product_id": str(mug.id), "quantity": "3"},  # the serializer's path
+        {"product_id": bare.id},
+    ]
+    for body in bodies:
+        response = api_client.post(add_url(shop.slug), body, format="json")
+        assert response.status_code == 201
+
+        assert response.content == api_client.get(cart_url(response.json()["token"])).content
+        line = response.json()["items"][0]
+        assert (line["product_id"], line["product_image"] and line["product_image"]["alt_text"]) == (
+            (bare.id, None) if body.get("product_id") == bare.id else (mug.id, "Photo 1")
+        )
+    assert Cart.objects.count() == CartItem.objects.count() == 5

@@ -6,7 +6,7 @@ import pytest
 from django.forms.models import model_to_dict
 
 from orders.services.carts import _product_with_shop_get
-from shops.models import Product
+from shops.models import Product, ProductImage
 from shops.tests.factories import ProductFactory, VariantTypeFactory, variant_product
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,31 @@ def test_the_compiled_lookup_reads_the_product_its_shop_and_flags_as_the_orm_doe
             assert (model_to_dict(found.shop), found.shop.created_at) == (model_to_dict(orm.shop), orm.shop.created_at)
             flags = (getattr(found, "has_items", None), getattr(found, "has_types", None))  # annotations
             assert (*flags, found._state.adding) == (has_items, has_types, False)
+            assert getattr(found, "first_image", "unset") is None  # annotated: none of them has images
     assert _product_with_shop_get(shop_slug=other_shop.slug, product_id=simple.id, product_slug=None) is None
     assert _product_with_shop_get(shop_slug="nowhere", product_id=None, product_slug=simple.slug) is None
     assert _product_with_shop_get(shop_slug=shop.slug, product_id=None, product_slug="") is None
+
+
+def test_the_compiled_lookup_reads_the_first_image_by_position(shop) -> None:
+    product = ProductFactory(shop=shop)
+    images = [
+        ProductImage.objects.create(
+            product=product,
+            image=f"products/{position}.jpg",
+            alt_text=f"Photo {position}",
+            position=position,
+            width=1,
+            height=1,
+            content_type="image/jpeg",
+            size=1,
+        )
+        for position in (3, 1, 2)
+    ]
+    first = images[1]
+
+    for found in (
+        _product_with_shop_get(shop_slug=shop.slug, product_id=product.id, product_slug=None),
+        _product_with_shop_get(shop_slug=shop.slug, product_id=None, product_slug=product.slug),
+    ):
+        assert getattr(found, "first_image", None) == (first.id, "products/1.jpg", "Photo 1")  # annotated
