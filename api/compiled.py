@@ -1,7 +1,8 @@
 """Querysets compiled once per process: a hot request's SELECTs cost more CPU in the ORM's compiler (building
 the select list, joins, ORDER BY, FOR UPDATE) than in PostgreSQL. A `CompiledQuery` lets the ORM build and
 compile the queryset once, with stand-in values, then runs that SQL again with each call's values and makes the
-instances as a queryset would (select_related models and annotations included).
+instances as a queryset would (select_related models and annotations included), or gives its rows as a
+`values_list` queryset would (`rows`).
 
 Hand-written here because Django keeps no compiled form of a queryset: this repeats what its ModelIterable does
 after `execute_sql` (django/db/models/query.py), with the compiler's SQL kept instead of built again."""
@@ -13,14 +14,15 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql import InsertQuery
 
 M = TypeVar("M", bound=Model)
 
 
 class CompiledQuery(Generic[M]):
-    """`build(**stand_ins)` is the queryset; `run(**values)` its instances for `values` (same names).
+    """`build(**stand_ins)` is the queryset; `run(**values)` its instances for `values` (same names), or, for a
+    `values_list` queryset, `rows(**values)` its tuples.
 
     Each stand-in must be a value no real call passes (a negative id, a string with a NUL: PostgreSQL text
     cannot hold one) and must reach the SQL as one parameter, once, unchanged (`id__in` takes one stand-in per
@@ -45,6 +47,16 @@ class CompiledQuery(Generic[M]):
             names.append(found[0] if found else None)
         if sorted(name for name in names if name) != sorted(self._stand_ins):
             raise RuntimeError(f"A compiled query takes each stand-in once: {params} for {self._stand_ins}")
+        iterable = queryset._iterable_class  # noqa: SLF001 - how the queryset makes its results
+        if iterable not in (ModelIterable, ValuesListIterable):
+            raise TypeError(f"A compiled query makes instances or values_list rows, not what {iterable} makes.")
+        compiler.compiled_instances = iterable is ModelIterable
+        if not compiler.compiled_instances:
+            # ValuesListIterable reorders the select's columns when asked in another order: rows() does not.
+            query, asked = queryset.query, queryset._fields  # type: ignore[attr-defined]
+            selected = [*query.extra_select, *query.values_select, *query.annotation_select]
+            if asked and [*asked, *(name for name in query.annotation_select if name not in asked)] != selected:
+                raise RuntimeError(f"Rows come in the select's order: ask {selected}, annotations last.")
         # What ModelIterable reads from the compiler after execute_sql, kept with it.
         # The stubs are of a later Django (a fetch mode argument); 5.2's takes these three.
         compiler.compiled_populators = get_related_populators(  # type: ignore[call-arg]
@@ -55,16 +67,32 @@ class CompiledQuery(Generic[M]):
         self._compiled = (compiler, sql, list(params), names)
         return self._compiled
 
-    def run(self, **values: Any) -> list[M]:
+    def _execute(self, values: dict[str, Any]) -> tuple[Any, list[tuple[Any, ...]]]:
+        """The rows of the compiled SQL for `values`, and the compiler bound to this thread's connection."""
         compiler, sql, template, names = self._compiled or self._compile()
-        alias = compiler.compiled_alias
-        connection = connections[alias]
+        connection = connections[compiler.compiled_alias]
         with connection.cursor() as cursor:
             cursor.execute(sql, [values[name] if name else param for name, param in zip(names, template, strict=True)])
             rows = cursor.fetchall()
         # A copy bound to this thread's connection (converters take it); the compiled state is shared.
         compiler = copy.copy(compiler)
         compiler.connection = connection
+        return compiler, rows
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows for `values`, as a `values_list` queryset gives them (each column converted as the ORM
+        converts it: a JSONField's text loaded)."""
+        compiler, rows = self._execute(values)
+        if compiler.compiled_instances:
+            raise TypeError("A queryset of instances gives them: call run().")
+        converters = compiler.compiled_converters
+        return [tuple(row) for row in compiler.apply_converters(rows, converters)] if converters else rows
+
+    def run(self, **values: Any) -> list[M]:
+        compiler, rows = self._execute(values)
+        if not compiler.compiled_instances:
+            raise TypeError("A values_list query gives rows, not instances: call rows().")
+        alias = compiler.compiled_alias
         select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
         model_cls = klass_info["model"]
         select_fields = klass_info["select_fields"]
