@@ -1,26 +1,28 @@
 """Querysets compiled once per process: a hot request's SELECTs cost more CPU in the ORM's compiler (building
 the select list, joins, ORDER BY, FOR UPDATE) than in PostgreSQL. A `CompiledQuery` lets the ORM build and
 compile the queryset once, with stand-in values, then runs that SQL again with each call's values and makes the
-instances as a queryset would (select_related models and annotations included).
+instances as a queryset would (select_related models and annotations included), or gives its rows as a
+`values_list` queryset would (`rows`).
 
 Hand-written here because Django keeps no compiled form of a queryset: this repeats what its ModelIterable does
 after `execute_sql` (django/db/models/query.py), with the compiler's SQL kept instead of built again."""
 
-import copy
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql import InsertQuery
 
 M = TypeVar("M", bound=Model)
 
 
 class CompiledQuery(Generic[M]):
-    """`build(**stand_ins)` is the queryset; `run(**values)` its instances for `values` (same names).
+    """`build(**stand_ins)` is the queryset; `run(**values)` its instances for `values` (same names), or, for a
+    `values_list` queryset, `rows(**values)` its tuples.
 
     Each stand-in must be a value no real call passes (a negative id, a string with a NUL: PostgreSQL text
     cannot hold one) and must reach the SQL as one parameter, once, unchanged (`id__in` takes one stand-in per
@@ -29,57 +31,121 @@ class CompiledQuery(Generic[M]):
     def __init__(self, build: Callable[..., QuerySet[M]], **stand_ins: Any) -> None:
         self._build = build
         self._stand_ins = stand_ins
-        self._compiled: tuple[Any, str, list[Any], list[str | None]] | None = None
+        self._compiled: _Compiled | None = None
 
-    def _compile(self) -> tuple[Any, str, list[Any], list[str | None]]:
+    def _compile(self) -> "_Compiled":
         queryset = self._build(**self._stand_ins)
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
-        names: list[str | None] = []
-        for param in params:
+        slots: list[tuple[int, str]] = []
+        for index, param in enumerate(params):
             found = [
                 name
                 for name, stand_in in self._stand_ins.items()
                 if type(param) is type(stand_in) and param == stand_in
             ]
-            names.append(found[0] if found else None)
-        if sorted(name for name in names if name) != sorted(self._stand_ins):
+            if found:
+                slots.append((index, found[0]))
+        if sorted(name for _, name in slots) != sorted(self._stand_ins):
             raise RuntimeError(f"A compiled query takes each stand-in once: {params} for {self._stand_ins}")
-        # What ModelIterable reads from the compiler after execute_sql, kept with it.
-        # The stubs are of a later Django (a fetch mode argument); 5.2's takes these three.
-        compiler.compiled_populators = get_related_populators(  # type: ignore[call-arg]
-            compiler.klass_info, compiler.select, queryset.db
+        iterable = queryset._iterable_class  # noqa: SLF001 - how the queryset makes its results
+        if iterable not in (ModelIterable, ValuesListIterable):
+            raise TypeError(f"A compiled query makes instances or values_list rows, not what {iterable} makes.")
+        compiled = _Compiled(
+            sql=sql,
+            template=list(params),
+            slots=slots,
+            alias=queryset.db,
+            converters=list(compiler.get_converters([column[0] for column in compiler.select]).items()),
+            instances=iterable is ModelIterable,
         )
-        compiler.compiled_alias = queryset.db
-        compiler.compiled_converters = compiler.get_converters([column[0] for column in compiler.select])
-        self._compiled = (compiler, sql, list(params), names)
-        return self._compiled
+        if compiled.instances:
+            # What ModelIterable reads from the compiler after execute_sql, kept.
+            select, klass_info = compiler.select, compiler.klass_info
+            select_fields = klass_info["select_fields"]
+            compiled.model = klass_info["model"]
+            compiled.start, compiled.end = select_fields[0], select_fields[-1] + 1
+            compiled.init_list = [column[0].target.attname for column in select[compiled.start : compiled.end]]
+            # The stubs are of a later Django (a fetch mode argument); 5.2's takes these three.
+            compiled.populators = get_related_populators(klass_info, select, queryset.db)  # type: ignore[call-arg]
+            compiled.annotations = list((compiler.annotation_col_map or {}).items())
+        else:
+            # ValuesListIterable reorders the select's columns when asked in another order: rows() does not.
+            query, asked = queryset.query, queryset._fields  # type: ignore[attr-defined]
+            selected = [*query.extra_select, *query.values_select, *query.annotation_select]
+            if asked and [*asked, *(name for name in query.annotation_select if name not in asked)] != selected:
+                raise RuntimeError(f"Rows come in the select's order: ask {selected}, annotations last.")
+        self._compiled = compiled
+        return compiled
+
+    def _execute(self, values: dict[str, Any]) -> tuple["_Compiled", Any, list[Any]]:
+        """The compiled query, this thread's connection and the rows for `values`, converted as the ORM
+        converts them (a JSONField's text loaded): what the compiler's apply_converters does, with this
+        connection (the compiled state is shared between threads)."""
+        compiled = self._compiled or self._compile()
+        params = compiled.template.copy()
+        for index, name in compiled.slots:
+            params[index] = values[name]
+        connection = connections[compiled.alias]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows: list[Any] = cursor.fetchall()
+        if compiled.converters:
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for position, (converters, expression) in compiled.converters:
+                    value = row[position]
+                    for converter in converters:
+                        value = converter(value, expression, connection)
+                    row[position] = value
+        return compiled, connection, rows
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows for `values`, as a `values_list` queryset gives them."""
+        compiled, _, rows = self._execute(values)
+        if compiled.instances:
+            raise TypeError("A queryset of instances gives them: call run().")
+        return [tuple(row) for row in rows] if compiled.converters else rows
 
     def run(self, **values: Any) -> list[M]:
-        compiler, sql, template, names = self._compiled or self._compile()
-        alias = compiler.compiled_alias
-        connection = connections[alias]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [values[name] if name else param for name, param in zip(names, template, strict=True)])
-            rows = cursor.fetchall()
-        # A copy bound to this thread's connection (converters take it); the compiled state is shared.
-        compiler = copy.copy(compiler)
-        compiler.connection = connection
-        select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
-        model_cls = klass_info["model"]
-        select_fields = klass_info["select_fields"]
-        start, end = select_fields[0], select_fields[-1] + 1
-        init_list = [column[0].target.attname for column in select[start:end]]
+        compiled, _, rows = self._execute(values)
+        if not compiled.instances:
+            raise TypeError("A values_list query gives rows, not instances: call rows().")
+        model, alias, init_list, start, end = (
+            compiled.model,
+            compiled.alias,
+            compiled.init_list,
+            compiled.start,
+            compiled.end,
+        )
         instances: list[M] = []
-        converters = compiler.compiled_converters
-        for row in compiler.apply_converters(rows, converters) if converters else rows:
-            instance = model_cls.from_db(alias, init_list, row[start:end])
-            for populator in compiler.compiled_populators:
+        for row in rows:
+            instance = model.from_db(alias, init_list, row[start:end])
+            for populator in compiled.populators:
                 populator.populate(row, instance)
-            for attribute, position in (annotation_col_map or {}).items():
+            for attribute, position in compiled.annotations:
                 setattr(instance, attribute, row[position])
             instances.append(instance)
         return instances
+
+
+@dataclass
+class _Compiled:
+    """A compiled query: its SQL, parameters (`slots`: where each stand-in's value goes), converters and, for a
+    queryset of instances, what ModelIterable reads from the compiler to make them."""
+
+    sql: str
+    template: list[Any]
+    slots: list[tuple[int, str]]
+    alias: str
+    converters: list[tuple[int, tuple[list[Any], Any]]]
+    instances: bool
+    model: Any = None
+    start: int = 0
+    end: int = 0
+    init_list: list[str] = field(default_factory=list)
+    populators: list[Any] = field(default_factory=list)
+    annotations: list[tuple[str, int]] = field(default_factory=list)
 
 
 # The statement Django writes for one row: its columns, its VALUES group, what follows.

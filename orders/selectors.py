@@ -3,12 +3,12 @@ for one line or a hundred. Owner selectors scope to the owner's shop: another us
 
 from typing import Any
 
-from django.db import connections, router
 from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from orders.models import Cart, CartItem, CartStatus, Order, OrderItem
+from shops.first_image import first_images_of
 from shops.models import Product, ProductImage, ProductVariantOption, Shop
 from shops.variants import option_ids
 
@@ -40,26 +40,12 @@ def cart_get(*, token: str) -> Cart:
     return cart
 
 
-# The first image of each product, by position: what the ORM's DISTINCT ON query gives, written once (every cart
-# write and checkout answer asks it; compiling the ORM's query, an IN list as long as the products, took more CPU
-# than running it). One array parameter, whatever the number of products.
-_FIRST_IMAGES_SQL = """
-    SELECT DISTINCT ON (product_id) product_id, id, image, alt_text FROM shops_productimage
-    WHERE product_id = ANY(%s) ORDER BY product_id, position, id
-"""
-
-
 def _first_images_attach(products: list[Product]) -> None:
     """`first_image` on each product: (id, object name, alt text) of its first image by position, or None
     (one query for all, none without products). A product that knows it already (read with its lock at checkout:
     shops.stock.stock_lock) is not asked again."""
     products = [product for product in products if not hasattr(product, "first_image")]
-    ids = sorted({product.id for product in products})
-    first_images: dict[int, tuple[int, str, str]] = {}
-    if ids:
-        with connections[router.db_for_read(ProductImage)].cursor() as cursor:
-            cursor.execute(_FIRST_IMAGES_SQL, [ids])
-            first_images = {product_id: (image_id, name, alt_text) for product_id, image_id, name, alt_text in cursor}
+    first_images = first_images_of(product_ids={product.id for product in products})
     for product in products:
         # An attribute set here for the JSON builders: not a field of the model's type.
         product.first_image = first_images.get(product.id)  # type: ignore[attr-defined]

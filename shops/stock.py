@@ -14,13 +14,13 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from api.compiled import CompiledQuery
+from shops.first_image import first_image_annotation, first_image_of_column
 from shops.models import (
     Product,
-    ProductImage,
     ProductInventoryItem,
     ProductStatus,
     ProductVariantOption,
@@ -144,10 +144,6 @@ class LockedStock:
         return product, item
 
 
-# The first image of a product by position (what the storefront shows of it), read with its lock when asked.
-_FIRST_IMAGE = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
-
-
 @functools.lru_cache(maxsize=128)
 def _products_locked(*, count: int, with_first_image: bool) -> CompiledQuery[Product]:
     """The lock of `count` products (SELECT ... FOR UPDATE), compiled once per process and shape (api.compiled:
@@ -161,11 +157,7 @@ def _products_locked(*, count: int, with_first_image: bool) -> CompiledQuery[Pro
             .order_by("id")
         )
         if with_first_image:
-            products = products.annotate(
-                first_image_id=Subquery(_FIRST_IMAGE.values("id")[:1]),
-                first_image_name=Subquery(_FIRST_IMAGE.values("image")[:1]),
-                first_image_alt_text=Subquery(_FIRST_IMAGE.values("alt_text")[:1]),
-            )
+            products = products.annotate(first_image=first_image_annotation(OuterRef("pk")))
         return products
 
     return CompiledQuery(build, **{f"id{index}": -1 - index for index in range(count)})
@@ -194,8 +186,7 @@ def stock_lock(*, lines: Iterable[StockLine], with_first_image: bool = False) ->
         for product in locked:
             if with_first_image:
                 # Attributes for the JSON builders and annotated by the query: not fields of the model's type.
-                image = (product.first_image_id, product.first_image_name, product.first_image_alt_text)  # type: ignore[attr-defined]
-                product.first_image = image if image[0] is not None else None  # type: ignore[attr-defined]
+                product.first_image = first_image_of_column(product.first_image)  # type: ignore[attr-defined]
             products[product.id] = product
     return LockedStock(products=products, items={item.id: item for item in items} if item_ids else {})
 

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import JSONObject
 
 from api.compiled import CompiledInsert, CompiledQuery
 from shops.models import Product, ProductInventoryItem
@@ -57,6 +58,36 @@ def test_with_the_queryset_s_locks(user, django_assert_num_queries) -> None:
             compiled.run(product_id=product.id)
     assert locked == product
     assert captured.captured_queries[0]["sql"].endswith("FOR UPDATE")
+
+
+def test_rows_give_what_values_list_gives_with_converted_columns(user, other_user) -> None:
+    def rows_of(shop_slug: str, price: Decimal) -> Any:
+        return (
+            Product.objects.filter(shop__slug=shop_slug, price__gte=price)
+            .annotate(
+                has_items=Exists(ProductInventoryItem.objects.filter(product=OuterRef("pk"))),
+                # A JSON column: the ORM loads its text (a converter), as rows must too.
+                facts=JSONObject(name="name", shop="shop__slug"),
+            )
+            .order_by("id")
+            .values_list("id", "name", "shop__owner__email", "has_items", "facts")
+        )
+
+    shops = [ShopFactory(owner=user), ShopFactory(owner=other_user)]
+    for shop in shops:
+        ProductFactory(shop=shop, price=Decimal("2.00"))
+        ProductFactory(shop=shop, price=Decimal("0.50"))
+        variant_product(shop=shop)
+    compiled = CompiledQuery(rows_of, shop_slug="\x00slug", price=Decimal(-1))
+
+    for shop in [*shops, *shops]:  # compiled on the first run, reused after
+        for price in (Decimal(0), Decimal(1)):
+            got = compiled.rows(shop_slug=shop.slug, price=price)
+            assert got == list(rows_of(shop.slug, price))
+            assert {type(row[-1]) for row in got} == {dict}
+    assert compiled.rows(shop_slug="no-such-shop", price=Decimal(0)) == []
+    with pytest.raises(TypeError, match="call rows"):
+        compiled.run(shop_slug=shops[0].slug, price=Decimal(0))
 
 
 def test_a_stand_in_the_sql_does_not_take_as_given_is_refused(user) -> None:

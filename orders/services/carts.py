@@ -7,6 +7,7 @@ at checkout."""
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
@@ -14,9 +15,10 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from api.compiled import CompiledQuery
 from orders.models import Cart, CartItem, CartStatus
 from orders.services import cart_statements
-from orders.services.cart_statements import first_image_of, first_image_of_row
+from shops.first_image import first_image_annotation, first_image_of_column
 from shops.models import (
     Product,
     ProductInventoryItem,
@@ -146,20 +148,23 @@ def _with_variant_flags(products: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
-# The lookup of a product with its shop by the shop's slug is compiled once per process (compiling it took more
-# CPU than running it): built by the ORM with these stand-ins, each replaced by the request's value. No slug
-# holds a NUL (PostgreSQL text cannot) and no id is negative, and the stand-ins never reach the database.
-_SHOP_SLUG, _PRODUCT_SLUG, _PRODUCT_ID = "\x00shop-slug", "\x00product-slug", -1
 _PRODUCT_FIELDS = tuple(field.attname for field in Product._meta.concrete_fields)
 _SHOP_FIELDS = tuple(field.attname for field in Shop._meta.concrete_fields)
 
 
-def _product_lookup(*, by_id: bool) -> QuerySet[Product]:
-    key = {"id": _PRODUCT_ID} if by_id else {"slug": _PRODUCT_SLUG}
-    queryset = _with_variant_flags(Product.objects.filter(shop__slug=_SHOP_SLUG, **key)).order_by()
-    queryset = queryset.annotate(first_image=first_image_of(OuterRef("pk")))
+def _product_lookup(*, shop_slug: str, **key: Any) -> QuerySet[Product]:
+    """The product of `key` (its id or slug) of the shop of that slug, as rows: product, shop, variant flags and
+    first image (a row, not instances: the first image belongs on the product, the shop beside it)."""
+    queryset = _with_variant_flags(Product.objects.filter(shop__slug=shop_slug, **key)).order_by()
+    queryset = queryset.annotate(first_image=first_image_annotation(OuterRef("pk")))
     columns = (*_PRODUCT_FIELDS, *(f"shop__{name}" for name in _SHOP_FIELDS), "has_items", "has_types")
     return queryset.values_list(*columns, "first_image")
+
+
+# Compiled once per process (api.compiled: compiling it took more CPU than running it). No slug holds a NUL
+# (PostgreSQL text cannot) and no id is negative: the stand-ins are never a real value.
+_PRODUCT_BY_ID = CompiledQuery(_product_lookup, shop_slug="\x00shop-slug", id=-1)
+_PRODUCT_BY_SLUG = CompiledQuery(_product_lookup, shop_slug="\x00shop-slug", slug="\x00product-slug")
 
 
 def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_slug: str | None) -> Product | None:
@@ -167,25 +172,21 @@ def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_sl
     `first_image` (as `orders.selectors.cart_of_written` sets it)."""
     if product_id is None and not product_slug:
         return None
-    by_id = product_id is not None
-    compiled = cart_statements.compiled_once(
-        "product lookup by id" if by_id else "product lookup by slug",
-        lambda: _product_lookup(by_id=by_id),
-        (_SHOP_SLUG, _PRODUCT_ID if by_id else _PRODUCT_SLUG),
-    )
-    values = {_SHOP_SLUG: shop_slug, _PRODUCT_SLUG: product_slug, _PRODUCT_ID: product_id}
-    alias = router.db_for_read(Product)
-    rows = cart_statements.execute_compiled(alias, compiled, values)
+    if product_id is not None:
+        rows = _PRODUCT_BY_ID.rows(shop_slug=shop_slug, id=product_id)
+    else:
+        rows = _PRODUCT_BY_SLUG.rows(shop_slug=shop_slug, slug=product_slug)
     if not rows:
         return None
     row = rows[0]
-    # The rows as the ORM makes them (every column is of a type psycopg gives as the field's Python value).
+    # The row made into models as the ORM makes them (each column the field's Python value).
+    alias = router.db_for_read(Product)
     products, shops = len(_PRODUCT_FIELDS), len(_SHOP_FIELDS)
     product = Product.from_db(alias, _PRODUCT_FIELDS, row[:products])
     product.shop = Shop.from_db(alias, _SHOP_FIELDS, row[products : products + shops])
     # Attributes the query annotates: not fields of the model's type.
     product.has_items, product.has_types = row[products + shops : products + shops + 2]  # type: ignore[attr-defined]
-    product.first_image = first_image_of_row(row[-1])  # type: ignore[attr-defined]
+    product.first_image = first_image_of_column(row[-1])  # type: ignore[attr-defined]
     return product
 
 
