@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs is read from the environment."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,12 @@ PASSWORD_HASHERS = [
 ARGON2_MEMORY_COST_KIB = env.int("ARGON2_MEMORY_COST_KIB", default=19 * 1024)
 ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
 ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
+# At most this many password hashes at once on the machine, across every worker process (default: one per CPU
+# this process may run on; 0: no limit). More only makes each slower and adds 19 MiB each (accounts/hashers.py).
+PASSWORD_HASH_CONCURRENCY = env.int(
+    "PASSWORD_HASH_CONCURRENCY",
+    default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1),
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
