@@ -4,8 +4,6 @@ PASSWORD_HASH_CONCURRENCY hashes at once on the machine."""
 import contextlib
 import fcntl
 import os
-import select
-import socket
 import stat
 import tempfile
 import threading
@@ -16,12 +14,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ImproperlyConfigured
 
-# How long the first of the waiting hashes waits for a doorbell before it looks at the slots anyway (a slot whose
-# holder died is freed by the kernel, with no doorbell).
-_FALLBACK_POLL_SECONDS = 0.01
-_SOCKET_PATH_MAX = 107  # bytes of a Unix socket's path (Linux: 108 with the NUL)
 _slot_held = threading.local()
-_doorbell_sender: dict[int, socket.socket] = {}  # by process id: a forked worker makes its own
 
 
 def _slots_directory() -> str:
@@ -37,8 +30,6 @@ def _slots_directory() -> str:
             f"{directory} (where password hashing takes its slots) must be a directory of this user that no one "
             "else may write to: remove it, or point TMPDIR elsewhere."
         )
-    if len(os.path.join(directory, "doorbell").encode()) > _SOCKET_PATH_MAX:
-        raise ImproperlyConfigured(f"{directory} is too long for a socket's path: point TMPDIR to a shorter one.")
     return directory
 
 
@@ -54,41 +45,6 @@ def _lock_free_slot(descriptors: list[int]) -> int | None:
             continue
         return descriptor
     return None
-
-
-def _ring_doorbell(path: str) -> None:
-    """Tell the first waiting hash (if any) that a slot is free: an empty datagram to its socket."""
-    sender = _doorbell_sender.get(os.getpid())
-    if sender is None:
-        sender = _doorbell_sender[os.getpid()] = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sender.setblocking(False)
-    with contextlib.suppress(OSError):  # no one waits (no socket, or a stale one), or rings enough are queued
-        sender.sendto(b"", path)
-
-
-def _wait_for_free_slot(descriptors: list[int], directory: str) -> None:
-    """Blocks until one of `descriptors` is locked. The waiters queue on the "waiting" lock (asleep in the
-    kernel); the first of them listens on the doorbell socket, which every hash rings as it gives its slot back,
-    and tries the slots at each ring (flock cannot wait for the first of several files to free)."""
-    waiting_room = _open(os.path.join(directory, "waiting"))
-    try:
-        fcntl.flock(waiting_room, fcntl.LOCK_EX)
-        doorbell_path = os.path.join(directory, "doorbell")
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as doorbell:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(doorbell_path)  # left by a waiter that died; the waiting lock is ours
-            doorbell.bind(doorbell_path)
-            doorbell.setblocking(False)
-            try:
-                while _lock_free_slot(descriptors) is None:  # after the bind: a ring before it is not missed
-                    select.select([doorbell], [], [], _FALLBACK_POLL_SECONDS)
-                    with contextlib.suppress(BlockingIOError):
-                        while True:
-                            doorbell.recv(1)
-            finally:
-                os.unlink(doorbell_path)
-    finally:
-        os.close(waiting_room)
 
 
 @contextmanager
@@ -113,7 +69,9 @@ def hashing_slot() -> Iterator[None]:
         for number in range(count):  # one by one: those opened are closed if one fails
             descriptors.append(_open(os.path.join(directory, f"slot-{number}")))
         if _lock_free_slot(descriptors) is None:
-            _wait_for_free_slot(descriptors, directory)
+            # Every slot is taken: wait, asleep in the kernel, for the slot of this thread's number (the waiting
+            # threads and processes spread over the slots, so none stays free while a hash waits long).
+            fcntl.flock(descriptors[threading.get_native_id() % count], fcntl.LOCK_EX)
         _slot_held.held = True
         try:
             yield
@@ -122,7 +80,6 @@ def hashing_slot() -> Iterator[None]:
     finally:
         for descriptor in descriptors:
             os.close(descriptor)  # the slot's lock goes with its descriptor
-        _ring_doorbell(os.path.join(directory, "doorbell"))
 
 
 class ConfiguredArgon2PasswordHasher(Argon2PasswordHasher):
