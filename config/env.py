@@ -30,6 +30,7 @@ KNOWN_VARIABLES = (
     "POSTGRES_CONN_MAX_AGE",
     "POSTGRES_CONN_HEALTH_CHECKS",
     "POSTGRES_CONNECT_TIMEOUT",
+    "POSTGRES_PREPARED_STATEMENTS",
     "SPACES_ENDPOINT_URL",
     "SPACES_BUCKET_NAME",
     "SPACES_ACCESS_KEY_ID",
@@ -167,8 +168,22 @@ def postgres_database(*, required: bool) -> dict[str, object]:
         "HOST": host,
         "PORT": env.str("POSTGRES_PORT", default="5432"),
         # A server that does not answer (down, a dead host) fails the request in seconds (a 503), not minutes.
-        "OPTIONS": {"connect_timeout": env.int("POSTGRES_CONNECT_TIMEOUT", default=5)},
+        "OPTIONS": {
+            "connect_timeout": env.int("POSTGRES_CONNECT_TIMEOUT", default=5),
+            **postgres_prepared_statements(),
+        },
     }
+
+
+def postgres_prepared_statements() -> dict[str, object]:
+    """psycopg's options for server-side prepared statements (POSTGRES_PREPARED_STATEMENTS, on by default): the
+    parameters sent apart from the SQL, and a statement run 5 times on a connection prepared there, so
+    PostgreSQL parses and plans the hot statements once per connection instead of once per request. Off for a
+    pooler that cannot keep them (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+    """
+    if not env.bool("POSTGRES_PREPARED_STATEMENTS", default=True):
+        return {}
+    return {"server_side_binding": True, "prepare_threshold": 5}
 
 
 def stripe_configured() -> bool:
