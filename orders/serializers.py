@@ -168,6 +168,14 @@ class CartSerializer(serializers.ModelSerializer):
 _DATETIME = serializers.DateTimeField()
 
 
+def _line_image_json(image: tuple[int, str, str] | None, *, request: Any) -> dict[str, Any] | None:
+    """A line's `product_image` from its product's `first_image` (id, object name, alt text), as
+    `_product_image` gives it for the serializers."""
+    if image is None:
+        return None
+    return {"id": image[0], "url": object_url(image[1] or "", request=request), "alt_text": image[2]}
+
+
 def cart_json(cart: Cart, *, request: Any = None) -> dict[str, Any]:
     """CartSerializer's JSON, built by plain code where it is hot (a cart add answers it): the same keys in
     the same order and the same values (a test compares the bytes with the cart's GET). `cart.items.all()`
@@ -194,11 +202,7 @@ def cart_json(cart: Cart, *, request: Any = None) -> dict[str, Any]:
                 "currency": currency,
                 "option_label": option_label(options),
                 "options": options,
-                "product_image": (
-                    None
-                    if image is None
-                    else {"id": image[0], "url": object_url(image[1] or "", request=request), "alt_text": image[2]}
-                ),
+                "product_image": _line_image_json(image, request=request),
                 "inventory_item_id": line.inventory_item_id,
             }
         )
@@ -243,11 +247,7 @@ def order_detail_json(order: Order, *, request: Any = None) -> dict[str, Any]:
                 "currency": currency,
                 "option_label": line.option_label,
                 "options": [{str(key): value for key, value in entry.items()} for entry in line.options],
-                "product_image": (
-                    None
-                    if image is None
-                    else {"id": image[0], "url": object_url(image[1] or "", request=request), "alt_text": image[2]}
-                ),
+                "product_image": _line_image_json(image, request=request),
                 "inventory_item_id": line.inventory_item_id,
             }
         )

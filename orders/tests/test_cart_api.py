@@ -14,7 +14,13 @@ from orders.tests.endpoints import add_url, cart_url, line_url
 from orders.tests.factories import CartFactory, CartItemFactory
 from orders.tests.snapshots import commerce_rows
 from shops.models import ProductImage, ProductStatus
-from shops.tests.factories import ProductFactory, VariantOptionFactory, VariantTypeFactory, variant_product
+from shops.tests.factories import (
+    ProductFactory,
+    ProductImageFactory,
+    VariantOptionFactory,
+    VariantTypeFactory,
+    variant_product,
+)
 from shops.tests.snapshots import as_json
 
 pytestmark = pytest.mark.django_db
@@ -479,16 +485,7 @@ def test_each_add_answers_the_bytes_the_cart_read_gives(api_client, shop) -> Non
     size = VariantTypeFactory(product=(cap := ProductFactory(shop=shop)), name="Size")
     small = VariantOptionFactory(variant_type=size, name="S")
     for product, position in ((mug, 1), (mug, 0), (tee, 0)):
-        ProductImage.objects.create(
-            product=product,
-            image=f"products/{product.slug}-{position}.jpg",
-            alt_text=f"Photo {position}",
-            position=position,
-            width=1,
-            height=1,
-            content_type="image/jpeg",
-            size=1,
-        )
+        ProductImageFactory(product=product, position=position)
     by_options = [
         {"variant_type_id": types["Size"].id, "variant_option_id": options["M"].id},
         {"variant_type_id": types["Colour"].id, "variant_option_id": options["Red"].id},
@@ -517,16 +514,7 @@ def test_a_new_cart_answers_the_bytes_the_cart_read_gives(api_client, shop) -> N
     mug = ProductFactory(shop=shop, stock_status="limited", stock_quantity=10)
     bare = ProductFactory(shop=shop)
     for position in (2, 1, 3):
-        ProductImage.objects.create(
-            product=mug,
-            image=f"products/{mug.slug}-{position}.jpg",
-            alt_text=f"Photo {position}",
-            position=position,
-            width=1,
-            height=1,
-            content_type="image/jpeg",
-            size=1,
-        )
+        ProductImageFactory(product=mug, position=position)
     bodies: list[dict[str, Any]] = [
         {"product_id": mug.id, "quantity": 1},
         {"product_id": mug.id, "quantity": 2, "inventory_item_id": None, "options": [], "cart_token": None},

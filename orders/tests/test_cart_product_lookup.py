@@ -6,8 +6,8 @@ import pytest
 from django.forms.models import model_to_dict
 
 from orders.services.carts import _product_with_shop_get
-from shops.models import Product, ProductImage
-from shops.tests.factories import ProductFactory, VariantTypeFactory, variant_product
+from shops.models import Product
+from shops.tests.factories import ProductFactory, ProductImageFactory, VariantTypeFactory, variant_product
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +43,7 @@ def test_the_compiled_lookup_reads_the_product_its_shop_and_flags_as_the_orm_doe
 def test_the_compiled_lookup_reads_the_first_image_by_position(shop) -> None:
     product = ProductFactory(shop=shop)
     images = [
-        ProductImage.objects.create(
-            product=product,
-            image=f"products/{position}.jpg",
-            alt_text=f"Photo {position}",
-            position=position,
-            width=1,
-            height=1,
-            content_type="image/jpeg",
-            size=1,
-        )
+        ProductImageFactory(product=product, position=position, image=f"products/{position}.jpg")
         for position in (3, 1, 2)
     ]
     first = images[1]

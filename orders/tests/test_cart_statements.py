@@ -10,23 +10,9 @@ from django.utils import timezone
 from orders.models import Cart, CartItem, CartStatus
 from orders.services import cart_statements
 from orders.tests.factories import CartFactory, CartItemFactory
-from shops.models import ProductImage
-from shops.tests.factories import ProductFactory, variant_product
+from shops.tests.factories import ProductFactory, ProductImageFactory, variant_product
 
 pytestmark = pytest.mark.django_db
-
-
-def image(product, position: int) -> ProductImage:
-    return ProductImage.objects.create(
-        product=product,
-        image=f"products/{product.slug}-{position}.jpg",
-        alt_text=f"Photo {position}",
-        position=position,
-        width=1,
-        height=1,
-        content_type="image/jpeg",
-        size=1,
-    )
 
 
 def test_the_cart_lock_reads_only_the_active_cart_of_the_token_and_shop(shop, other_shop) -> None:
@@ -51,8 +37,8 @@ def test_the_cart_lines_read_their_products_items_and_first_images_as_the_orm_do
     cart = CartFactory(shop=shop)
     mug, bare = ProductFactory(shop=shop), ProductFactory(shop=shop)
     tee, _, _, items = variant_product(shop=shop)
-    image(mug, 2)
-    first = image(mug, 1)  # by position, not by id
+    ProductImageFactory(product=mug, position=2)
+    first = ProductImageFactory(product=mug, position=1)  # by position, not by id
     earlier = timezone.now() - timedelta(minutes=5)
     lines = [
         CartItemFactory(cart=cart, product=mug, quantity=2),

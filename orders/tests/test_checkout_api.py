@@ -14,8 +14,14 @@ from orders.services.checkout import order_number_new
 from orders.tests.endpoints import CUSTOMER, add_url, checkout_url
 from orders.tests.factories import CartFactory, CartItemFactory
 from orders.tests.snapshots import commerce_rows
-from shops.models import ProductImage, ProductStatus
-from shops.tests.factories import ProductFactory, VariantOptionFactory, VariantTypeFactory, variant_product
+from shops.models import ProductStatus
+from shops.tests.factories import (
+    ProductFactory,
+    ProductImageFactory,
+    VariantOptionFactory,
+    VariantTypeFactory,
+    variant_product,
+)
 from shops.tests.snapshots import as_json
 
 pytestmark = pytest.mark.django_db
@@ -434,16 +440,7 @@ def test_the_checkout_answer_built_from_what_was_written_is_the_re_read_one_byte
     mug = ProductFactory(shop=shop, stock_status="limited", stock_quantity=5)
     tee, _, _, items = variant_product(shop=shop)
     for product, position in ((mug, 1), (mug, 0), (tee, 0)):
-        ProductImage.objects.create(
-            product=product,
-            image=f"products/{product.slug}-{position}.jpg",
-            alt_text=f"Photo {position}",
-            position=position,
-            width=1,
-            height=1,
-            content_type="image/jpeg",
-            size=1,
-        )
+        ProductImageFactory(product=product, position=position)
     token = api_client.post(add_url(shop.slug), {"product_id": mug.id}, format="json").json()["token"]
     for key in (("S", "Red"), ("M", "Blue")):
         body = {"cart_token": token, "product_id": tee.id, "inventory_item_id": items[key].id}

@@ -8,6 +8,7 @@ from accounts.tests.factories import UserFactory
 from shops.models import (
     Category,
     Product,
+    ProductImage,
     ProductInventoryItem,
     ProductStatus,
     ProductVariantOption,
@@ -48,6 +49,22 @@ class ProductFactory(ModelFactory[Product]):
     status = ProductStatus.ACTIVE
     price = Decimal("10.00")
     stock_quantity = 5
+
+
+class ProductImageFactory(ModelFactory[ProductImage]):
+    """An image row of a product (its object need not exist: nothing here reads the bucket)."""
+
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    position = 1
+    image = factory.LazyAttribute(lambda row: f"products/{row.product.slug}-{row.position}.jpg")
+    alt_text = factory.LazyAttribute(lambda row: f"Photo {row.position}")
+    width = 1
+    height = 1
+    content_type = "image/jpeg"
+    size = 1
 
 
 class VariantTypeFactory(ModelFactory[ProductVariantType]):
