@@ -140,6 +140,14 @@ def test_database_window_reopens_after_its_period_and_wait_is_what_is_left(throt
     assert ThrottleCounter.objects.get(key=window.key).count == 1
 
 
+@pytest.mark.django_db
+def test_the_counters_skip_the_write_ahead_log() -> None:
+    # Every throttled request writes them (a login twice): an unlogged table writes no WAL and flushes none.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = %s", [DatabaseCounters.table])
+        assert cursor.fetchall() == [("u",)]
+
+
 THREE_WINDOWS = [
     Window(key="throttle:test:before", limit=10, seconds=60),
     Window(key="throttle:test:full", limit=1, seconds=60),
