@@ -23,7 +23,6 @@ from accounts.throttles import (
     NameProbeThrottle,
     PasswordChangeThrottle,
     RegisterThrottle,
-    login_attempt_succeeded,
 )
 from api.drf import django_request
 from api.uploads import IMAGE_UPLOAD_REQUEST, uploaded_file
@@ -126,6 +125,9 @@ def plain_login_input(data: Any) -> dict[str, Any] | None:
 
 
 class LoginApi(APIView):
+    # Whoever sends a login is anonymous to it: a token or cookie it carries is neither read nor checked (the
+    # cookie login enforces CSRF itself), which spares every login the authenticators.
+    authentication_classes: list[type] = []
     permission_classes = [AllowAny]
     throttle_classes = [LoginThrottle]
 
@@ -152,7 +154,6 @@ class LoginApi(APIView):
         user, token, expiry = services.user_login(
             request=django_request(request), identifier=fields["identifier"], password=fields["password"]
         )
-        login_attempt_succeeded(request=request)
         return _session_response(
             request=request, user=user, token=token, expiry=expiry, use_cookie=fields["cookie"], status_code=200
         )

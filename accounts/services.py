@@ -16,6 +16,7 @@ from knox.settings import CONSTANTS, knox_settings
 from accounts import links, mails
 from accounts.models import User
 from accounts.selectors import user_login_lookup
+from accounts.throttles import login_attempt_succeeded, login_attempt_succeeded_statement
 from api.uniqueness import TakenCheck, raise_if_taken, save_or_raise_taken
 from images.uploads import image_field_replace, store_uploaded_image
 from mail.models import OutboundMail
@@ -73,10 +74,16 @@ def user_register(*, username: str, email: str, password: str) -> User:
 _TOKEN_FIELDS = ("digest", "token_key", "user", "created", "expiry")
 
 
+# The login's give-back of throttle slots waits for the user's row: every login of an account locks that row
+# before its counters, so two of them cannot deadlock (a throttle's take locks counters only).
+_GIVE_BACK_AFTER_STAMP = "AND EXISTS (SELECT FROM stamped)"
+
+
 @functools.cache
-def _login_writes_sql() -> str:
+def _login_writes_sql(give_back: str | None) -> str:
     """One statement for what a login writes: the user's last_login (as Django's `update_last_login`, without
-    a model save) and the new token's row (as knox's `AuthToken.objects.create`). Names from the models."""
+    a model save), the throttle slots it gives back (`give_back`, when the counters are in this database) and
+    the new token's row (as knox's `AuthToken.objects.create`). Names from the models."""
     quote = connection.ops.quote_name
     users, tokens = User._meta, AuthToken._meta
     # (django-stubs type `column` as optional: a concrete field always has one.)
@@ -85,25 +92,33 @@ def _login_writes_sql() -> str:
     user_table = quote(users.db_table)
     token_table = quote(tokens.db_table)
     token_columns = ", ".join(quote(tokens.get_field(name).column) for name in _TOKEN_FIELDS)
-    stamp = f"UPDATE {user_table} SET {last_login} = %s WHERE {user_id} = %s"  # noqa: S608 - model names
+    stamp = f"UPDATE {user_table} SET {last_login} = %s WHERE {user_id} = %s RETURNING 1"  # noqa: S608 - names
     issue = f"INSERT INTO {token_table} ({token_columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 - as above
-    return f"WITH stamped AS ({stamp}) {issue}"
+    given_back = f", given_back AS ({give_back})" if give_back is not None else ""
+    return f"WITH stamped AS ({stamp}){given_back} {issue}"
 
 
 def user_login(*, request: HttpRequest, identifier: str, password: str) -> tuple[User, str, datetime | None]:
     """Log in the active user whose username or email is `identifier`: (user, token, expiry). Every failure
     gives the same error. The user's last_login and a new token (as `auth_token_issue` makes it) are written
-    in one statement, the token's hash only; the token itself is returned once and never again."""
+    in one statement, the token's hash only; the token itself is returned once and never again. The attempt's
+    throttle slots (`login_attempt_take`) go back with them, in that statement when the counters are in
+    PostgreSQL."""
     user = authenticate(request, username=identifier, password=password)
     if user is None:
         raise ValidationError(INVALID_CREDENTIALS, code="invalid_credentials")
     now = timezone.now()
     digest, token = get_digest_token()
     expiry = None if knox_settings.TOKEN_TTL is None else now + knox_settings.TOKEN_TTL
+    give_back = login_attempt_succeeded_statement(request=request, after=_GIVE_BACK_AFTER_STAMP)
+    give_back_sql, give_back_params = give_back if give_back is not None else (None, [])
     with connection.cursor() as cursor:
         cursor.execute(
-            _login_writes_sql(), [now, user.pk, digest, token[: CONSTANTS.TOKEN_KEY_LENGTH], user.pk, now, expiry]
+            _login_writes_sql(give_back_sql),
+            [now, user.pk, *give_back_params, digest, token[: CONSTANTS.TOKEN_KEY_LENGTH], user.pk, now, expiry],
         )
+    if give_back is None:
+        login_attempt_succeeded(request=request)
     user.last_login = now
     return user, token, expiry
 

@@ -46,6 +46,7 @@ def clock() -> float:
     return time.time()
 
 
+@functools.lru_cache(maxsize=256)
 def parse_rate(rate: str) -> tuple[int, int]:
     """`"5/min"` → (5, 60); the period may carry a multiplier: `"5/15min"` → (5, 900). Units: s, m, h, d
     (anything after the letter is ignored, as in DRF: sec, min, hour, day)."""
@@ -173,24 +174,14 @@ class DatabaseCounters:
             return None
         now = clock()
         moment = datetime.fromtimestamp(now, tz=UTC)
-        hits: list[str] = []
         params: list[Any] = []
         for position, item in enumerate(windows):
-            expires = datetime.fromtimestamp(now + item.seconds, tz=UTC)
-            if position == 0:
-                source, source_params = "VALUES (%s, 1, %s::timestamptz)", [item.key, expires]
-            else:
-                before = f"hit{position - 1}"
-                source = f"SELECT %s, 1, %s::timestamptz FROM {before} WHERE {before}.count <= %s"  # noqa: S608
-                source_params = [item.key, expires, windows[position - 1].limit]
-            hits.append(f"hit{position} AS ({self.UPSERT.format(table=self.table, source=source)})")
-            params += [*source_params, moment, moment]
-        answers = " UNION ALL ".join(
-            f"SELECT {position}, count, expires_at FROM hit{position}"  # noqa: S608 - positions, no input
-            for position in range(len(windows))
-        )
+            params += [item.key, datetime.fromtimestamp(now + item.seconds, tz=UTC)]
+            if position > 0:
+                params.append(windows[position - 1].limit)
+            params += [moment, moment]
         with connection.cursor() as cursor:
-            cursor.execute(f"WITH {', '.join(hits)} {answers}", params)
+            cursor.execute(self._take_sql(len(windows)), params)
             rows = sorted(cursor.fetchall())
             if purge_due():
                 self._purge(cursor, moment)
@@ -201,31 +192,59 @@ class DatabaseCounters:
                 return self._left(expires_at, now, item.seconds)
         return None
 
+    @classmethod
+    @functools.cache
+    def _take_sql(cls, windows: int) -> str:
+        """The statement of `take` for this many windows (the same text every time: built once, and
+        PostgreSQL prepares it once per connection). Parameters per window: key, expiry, [the limit of the
+        window before,] now, now."""
+        hits: list[str] = []
+        for position in range(windows):
+            if position == 0:
+                source = "VALUES (%s, 1, %s::timestamptz)"
+            else:
+                before = f"hit{position - 1}"
+                source = f"SELECT %s, 1, %s::timestamptz FROM {before} WHERE {before}.count <= %s"  # noqa: S608
+            hits.append(f"hit{position} AS ({cls.UPSERT.format(table=cls.table, source=source)})")
+        answers = " UNION ALL ".join(
+            f"SELECT {position}, count, expires_at FROM hit{position}"  # noqa: S608 - positions, no input
+            for position in range(windows)
+        )
+        return f"WITH {', '.join(hits)} {answers}"
+
     @staticmethod
     def _left(expires_at: datetime, now: float, seconds: int) -> float:
         # Clamped: a window opened by a concurrent hit whose clock read a moment later ends a moment later.
         return min(max(expires_at.timestamp() - now, 0.0), float(seconds))
 
+    # The rows are locked first, in the order given, which is the order `take` locks them in (its windows'
+    # order): locked in scan order, two give-backs deadlocked; locked in key order, a give-back and a take of
+    # the same windows did (PostgreSQL kills one, and its slots stay taken). {after} lets a caller run this
+    # inside a statement of its own, after what that statement locks first (`give_back_statement`).
+    GIVE_BACK = """
+        UPDATE {table} AS counter SET count = counter.count - 1
+        FROM (
+            SELECT key FROM {table} WHERE key = ANY(%s) AND count > 0 AND expires_at > %s {after}
+            ORDER BY array_position(%s, key) FOR UPDATE
+        ) AS locked
+        WHERE counter.key = locked.key
+    """
+
     def give_back(self, *keys: str) -> None:
+        statement = self.give_back_statement(*keys)
+        if statement is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*statement)
+
+    def give_back_statement(self, *keys: str, after: str = "") -> tuple[str, list[Any]] | None:
+        """`give_back` as an UPDATE and its parameters, to run alone or as a part of another statement (None:
+        no keys). `after`, SQL such as `AND EXISTS (SELECT FROM <an earlier part>)`, makes the rows wait for
+        that part, so that a statement which also locks other rows always locks them first."""
         if not keys:
-            return
+            return None
         ordered = list(dict.fromkeys(keys))
         moment = datetime.fromtimestamp(clock(), tz=UTC)
-        # The rows are locked first, in the order given, which is the order `take` locks them in (its windows'
-        # order): locked in scan order, two give-backs deadlocked; locked in key order, a give-back and a take
-        # of the same windows did (PostgreSQL kills one, and its slots stay taken).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                UPDATE {self.table} AS counter SET count = counter.count - 1
-                FROM (
-                    SELECT key FROM {self.table} WHERE key = ANY(%s) AND count > 0 AND expires_at > %s
-                    ORDER BY array_position(%s, key) FOR UPDATE
-                ) AS locked
-                WHERE counter.key = locked.key
-                """,  # noqa: S608 - the table name is a constant
-                [ordered, moment, ordered],
-            )
+        return self.GIVE_BACK.format(table=self.table, after=after), [ordered, moment, ordered]
 
     def _purge(self, cursor: Any, moment: datetime) -> None:
         # Rows locked by a hit in progress are skipped, so the purge never waits for (or undoes) one.
@@ -257,6 +276,16 @@ def take(windows: Sequence[Window], *, store: Counters | None = None) -> float |
 def give_back(windows: Sequence[Window], *, store: Counters | None = None) -> None:
     """Return the slots of an attempt that should not count (a login that succeeded)."""
     (store or counters()).give_back(*(item.key for item in windows))
+
+
+def give_back_statement(windows: Sequence[Window], *, after: str = "") -> tuple[str, list[Any]] | None:
+    """`give_back` as SQL (with its parameters) for a caller to run within a write statement of its own, one
+    round trip fewer, when the counters are in this database; None when there is nothing to give back or the
+    counters are in Redis (then call `give_back`). See `DatabaseCounters.give_back_statement` on `after`."""
+    store = counters()
+    if not isinstance(store, DatabaseCounters):
+        return None
+    return store.give_back_statement(*(item.key for item in windows), after=after)
 
 
 def client_ident(request: HttpRequest | Request) -> str:

@@ -64,8 +64,8 @@ def in_parallel(attempts: list[Any]) -> list[int]:
     return statuses
 
 
-def login(base_url: str, identifier: str, address: str) -> Any:
-    body = {"identifier": identifier, "password": "not-" + PASSWORD}
+def login(base_url: str, identifier: str, address: str, password: str = "not-" + PASSWORD) -> Any:
+    body = {"identifier": identifier, "password": password}
     return lambda: post(base_url, "/api/v1/auth/login/", body, address)
 
 
@@ -88,6 +88,21 @@ def test_thirty_parallel_logins_on_one_account_from_thirty_clients_stop_at_the_c
     statuses = in_parallel([login(server.base_url, name, client_address()) for _ in range(30)])
 
     assert sorted(statuses) == [400] * ACCOUNT_CEILING + [429] * (30 - ACCOUNT_CEILING)
+
+
+def test_thirty_parallel_logins_that_succeed_on_one_account_give_every_slot_back(server: Gunicorn) -> None:
+    # Each login takes its account slots before the password check and gives them back with its own write (on
+    # the database, within the statement that locks the user's row first): none deadlocks nor keeps a slot.
+    name = f"race{secrets.token_hex(4)}"
+    register(server.base_url, name)
+
+    statuses = in_parallel([login(server.base_url, name, client_address(), PASSWORD) for _ in range(30)])
+
+    assert set(statuses) <= {200, 429}
+    assert statuses.count(200) >= ACCOUNT_CEILING
+    # The account's ceiling is whole again: exactly that many wrong passwords get through.
+    wrong = in_parallel([login(server.base_url, name, client_address()) for _ in range(ACCOUNT_CEILING + 5)])
+    assert sorted(wrong) == [400] * ACCOUNT_CEILING + [429] * 5
 
 
 def test_forty_parallel_logins_from_one_client_let_exactly_twenty_through(server: Gunicorn) -> None:
