@@ -38,6 +38,12 @@ def _identifier_text(identifier: Any) -> str | None:
     return identifier
 
 
+def _plain(request: HttpRequest | Request) -> HttpRequest:
+    """Where a login attempt's windows are kept: the Django request, which a DRF request reads through, so the
+    login service (given the Django request) and the throttle (given DRF's) find the same ones."""
+    return django_request(request) if isinstance(request, Request) else request
+
+
 def login_attempt_take(*, request: HttpRequest | Request, identifier: Any) -> float | None:
     """Take this login attempt's slots: None when it may go on, else the seconds to wait (nothing taken).
     Call `login_attempt_succeeded` with the same request if it logs in. The account looked up stays on the
@@ -46,8 +52,7 @@ def login_attempt_take(*, request: HttpRequest | Request, identifier: Any) -> fl
     windows = [window("login_client", client)]
     text = _identifier_text(identifier)
     account_windows: list[Window] = []
-    # Kept on the Django request, which a DRF request reads through, so the login service finds both.
-    plain_request = django_request(request) if isinstance(request, Request) else request
+    plain_request = _plain(request)
     if text is not None:
         account = login_account_get(identifier=text, request=plain_request).key
         account_windows = [window("login_account_client", f"{account}|{client}"), window("login_account", account)]
@@ -58,7 +63,7 @@ def login_attempt_take(*, request: HttpRequest | Request, identifier: Any) -> fl
 
 def login_attempt_succeeded(*, request: HttpRequest | Request) -> None:
     """The attempt logged in: its account slots go back (only failures count against an account)."""
-    plain_request = django_request(request) if isinstance(request, Request) else request
+    plain_request = _plain(request)
     give_back(getattr(plain_request, _ACCOUNT_WINDOWS, []))
     setattr(plain_request, _ACCOUNT_WINDOWS, [])
 

@@ -5,22 +5,13 @@ from django.db.models import OuterRef
 
 from shops.first_image import first_image_annotation, first_image_of_column, first_images_of
 from shops.models import Product, ProductImage
-from shops.tests.factories import ProductFactory, ShopFactory
+from shops.tests.factories import ProductFactory, ProductImageFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def image(product: Product, *, position: int, name: str) -> ProductImage:
-    return ProductImage.objects.create(
-        product=product,
-        image=name,
-        alt_text=f"alt {name}",
-        position=position,
-        width=1,
-        height=1,
-        size=1,
-        content_type="x",
-    )
+    return ProductImageFactory(product=product, position=position, image=name, alt_text=f"alt {name}")
 
 
 def test_annotated_and_read_after_agree_on_the_lowest_position(user) -> None:
