@@ -86,12 +86,32 @@ def _weed_binary() -> str:
     return found
 
 
+class SeaweedExited(RuntimeError):
+    """The server exited while starting (e.g. a port it was given was taken meanwhile)."""
+
+
+# A port found free is closed again before weed binds it; in that moment the kernel may hand it to another
+# process's outgoing connection (the suites beside this one open many), and weed exits. It is started again on
+# other ports.
+START_ATTEMPTS = 3
+
+
 def start_seaweedfs() -> S3Server:
     """Start a private SeaweedFS with an S3 gateway on free loopback ports and create its bucket.
 
     Objects are publicly readable (an ``anonymous`` identity with Read), like a public Spaces bucket.
     The server is stopped when this process exits.
     """
+    for attempt in range(START_ATTEMPTS):
+        try:
+            return _start_seaweedfs_once()
+        except SeaweedExited:
+            if attempt == START_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_seaweedfs_once() -> S3Server:
     data_dir = Path(tempfile.mkdtemp(prefix="weed-"))
     identities = {
         "identities": [
@@ -185,5 +205,6 @@ def _wait_until_bucket_exists(server: S3Server) -> None:
             last_error = error
         time.sleep(0.3)
     log_tail = (server.data_dir / "weed.log").read_text(errors="replace")[-3000:]
+    exited = server.process.poll() is not None
     server.stop()
-    raise RuntimeError(f"SeaweedFS did not come up: {last_error!r}\n{log_tail}")
+    raise (SeaweedExited if exited else RuntimeError)(f"SeaweedFS did not come up: {last_error!r}\n{log_tail}")
