@@ -78,27 +78,51 @@ class CompiledQuery(Generic[M]):
         self._compiled = compiled
         return compiled
 
-    def _execute(self, values: dict[str, Any]) -> tuple["_Compiled", Any, list[Any]]:
-        """The compiled query, this thread's connection and the rows for `values`, converted as the ORM
-        converts them (a JSONField's text loaded): what the compiler's apply_converters does, with this
-        connection (the compiled state is shared between threads)."""
+    def statement(self, **values: Any) -> tuple[str, list[Any], str]:
+        """The SQL, its parameters for `values` and its database alias, for a caller to run within a statement
+        of its own (`api.throttling.take_with_rows`) and give the rows to `converted`."""
         compiled = self._compiled or self._compile()
+        return compiled.sql, self._params(compiled, values), compiled.alias
+
+    def converted(self, rows: list[Any]) -> list[tuple[Any, ...]]:
+        """Rows of `statement`'s SQL as `rows` gives them."""
+        compiled = self._compiled or self._compile()
+        if compiled.instances:
+            raise TypeError("A queryset of instances gives them: call run().")
+        if not compiled.converters:
+            return rows
+        return [tuple(row) for row in self._convert(compiled, connections[compiled.alias], rows)]
+
+    @staticmethod
+    def _params(compiled: "_Compiled", values: dict[str, Any]) -> list[Any]:
         params = compiled.template.copy()
         for index, name in compiled.slots:
             params[index] = values[name]
+        return params
+
+    def _execute(self, values: dict[str, Any]) -> tuple["_Compiled", Any, list[Any]]:
+        """The compiled query, this thread's connection and the rows for `values`, converted."""
+        compiled = self._compiled or self._compile()
         connection = connections[compiled.alias]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(compiled.sql, self._params(compiled, values))
             rows: list[Any] = cursor.fetchall()
-        if compiled.converters:
-            rows = [list(row) for row in rows]
-            for row in rows:
-                for position, (converters, expression) in compiled.converters:
-                    value = row[position]
-                    for converter in converters:
-                        value = converter(value, expression, connection)
-                    row[position] = value
-        return compiled, connection, rows
+        return compiled, connection, self._convert(compiled, connection, rows)
+
+    @staticmethod
+    def _convert(compiled: "_Compiled", connection: Any, rows: list[Any]) -> list[Any]:
+        """What the compiler's apply_converters does (a JSONField's text loaded), with this connection (the
+        compiled state is shared between threads); rows without converters are left as they are."""
+        if not compiled.converters:
+            return rows
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for position, (converters, expression) in compiled.converters:
+                value = row[position]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                row[position] = value
+        return rows
 
     def rows(self, **values: Any) -> list[tuple[Any, ...]]:
         """The rows for `values`, as a `values_list` queryset gives them."""

@@ -23,10 +23,13 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
+
+from api.compiled import CompiledQuery
+from api.errors import TryAgainLater
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
@@ -166,13 +169,47 @@ class DatabaseCounters:
     def take(self, windows: Sequence[Window]) -> float | None:
         """One statement: a chain of upserts, each of which runs only if the window before it had room (it
         selects its row from the previous one's RETURNING, filtered by that window's limit), so a refusing
-        window leaves the windows after it untouched. It answers (position, count, expires_at) for every
-        window it hit. A refusal then gives back, in a second statement, the slots it took (the refusing
-        window's too), as one hit after another did. The rows are locked in the order given (held to the end
-        of the statement): callers list their scopes in one fixed order, so two takes cannot deadlock."""
+        window leaves the windows after it untouched. It answers (position, count, expiry) for every window it
+        hit. A refusal then gives back, in a second statement, the slots it took (the refusing window's too),
+        as one hit after another did. The rows are locked in the order given (held to the end of the
+        statement): callers list their scopes in one fixed order, so two takes cannot deadlock."""
         if not windows:
             return None
         now = clock()
+        statement = f"WITH {self._hits_sql(len(windows))} {self._answers_sql(len(windows))}"
+        with connection.cursor() as cursor:
+            cursor.execute(statement, self._params(windows, now))
+            answers = cursor.fetchall()
+            self._purge_sometimes(cursor, now)
+        return self._wait(windows, answers, now)
+
+    def take_with_read(self, windows: Sequence[Window], sql: str, params: list[Any]) -> tuple[float | None, list[Any]]:
+        """`take` and a read (`sql`, a SELECT, and its `params`) in one statement, so one round trip and one
+        transaction: the wait (None: admitted) and the read's rows (in no particular order). The read runs
+        whatever the windows answer; a refused caller drops its rows."""
+        if not windows:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return None, cursor.fetchall()
+        now = clock()
+        # The read's rows beside the first window's answer (`found` marks one: a LEFT JOIN of no row gives
+        # NULLs), NULLs beside the other windows'.
+        # Our parts and the caller's SQL: no input.
+        statement = (
+            f"WITH {self._hits_sql(len(windows))}, taken AS ({self._answers_sql(len(windows))}) "  # noqa: S608
+            "SELECT taken.*, read.* FROM taken LEFT JOIN "
+            f"(SELECT true AS found, query.* FROM ({sql}) AS query) AS read ON taken.position = 0"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*self._params(windows, now), *params])
+            rows = cursor.fetchall()
+            self._purge_sometimes(cursor, now)
+        answers = {row[:3] for row in rows}
+        return self._wait(windows, answers, now), [row[4:] for row in rows if row[3]]
+
+    @staticmethod
+    def _params(windows: Sequence[Window], now: float) -> list[Any]:
+        """Per window: key, expiry, [the limit of the window before,] now, now."""
         moment = datetime.fromtimestamp(now, tz=UTC)
         params: list[Any] = []
         for position, item in enumerate(windows):
@@ -180,12 +217,16 @@ class DatabaseCounters:
             if position > 0:
                 params.append(windows[position - 1].limit)
             params += [moment, moment]
-        with connection.cursor() as cursor:
-            cursor.execute(self._take_sql(len(windows)), params)
-            rows = sorted(cursor.fetchall())
-            if purge_due():
-                self._purge(cursor, moment)
-        for position, count, expires_at in rows:
+        return params
+
+    def _purge_sometimes(self, cursor: Any, now: float) -> None:
+        if purge_due():
+            self._purge(cursor, datetime.fromtimestamp(now, tz=UTC))
+
+    def _wait(self, windows: Sequence[Window], answers: Any, now: float) -> float | None:
+        """None when every window had room; else the slots taken are given back and the seconds left in the
+        refusing window returned."""
+        for position, count, expires_at in sorted(answers):
             item = windows[position]
             if count > item.limit:
                 self.give_back(*(held.key for held in windows[: position + 1]))
@@ -194,10 +235,9 @@ class DatabaseCounters:
 
     @classmethod
     @functools.cache
-    def _take_sql(cls, windows: int) -> str:
-        """The statement of `take` for this many windows (the same text every time: built once, and
-        PostgreSQL prepares it once per connection). Parameters per window: key, expiry, [the limit of the
-        window before,] now, now."""
+    def _hits_sql(cls, windows: int) -> str:
+        """The upserts of `take` for this many windows, as named parts of a WITH (the same text every time:
+        built once, and PostgreSQL prepares the statement once per connection)."""
         hits: list[str] = []
         for position in range(windows):
             if position == 0:
@@ -206,16 +246,23 @@ class DatabaseCounters:
                 before = f"hit{position - 1}"
                 source = f"SELECT %s, 1, %s::timestamptz FROM {before} WHERE {before}.count <= %s"  # noqa: S608
             hits.append(f"hit{position} AS ({cls.UPSERT.format(table=cls.table, source=source)})")
-        answers = " UNION ALL ".join(
-            f"SELECT {position}, count, expires_at FROM hit{position}"  # noqa: S608 - positions, no input
-            for position in range(windows)
-        )
-        return f"WITH {', '.join(hits)} {answers}"
+        return ", ".join(hits)
 
     @staticmethod
-    def _left(expires_at: datetime, now: float, seconds: int) -> float:
+    @functools.cache
+    def _answers_sql(windows: int) -> str:
+        """(position, count, expiry) of each window hit; the expiry in seconds since the epoch (a float
+        loads for less than a timestamptz)."""
+        return " UNION ALL ".join(
+            f"SELECT {position} AS position, count, extract(epoch FROM expires_at)::float8 AS expires_at "  # noqa: S608
+            f"FROM hit{position}"
+            for position in range(windows)
+        )
+
+    @staticmethod
+    def _left(expires_at: float, now: float, seconds: int) -> float:
         # Clamped: a window opened by a concurrent hit whose clock read a moment later ends a moment later.
-        return min(max(expires_at.timestamp() - now, 0.0), float(seconds))
+        return min(max(expires_at - now, 0.0), float(seconds))
 
     # The rows are locked first, in the order given, which is the order `take` locks them in (its windows'
     # order): locked in scan order, two give-backs deadlocked; locked in key order, a give-back and a take of
@@ -288,6 +335,38 @@ def give_back_statement(windows: Sequence[Window], *, after: str = "") -> tuple[
     return store.give_back_statement(*(item.key for item in windows), after=after)
 
 
+# A refusal's message before DRF adds "Expected available in N seconds." (as DRF's own throttles answer).
+REFUSED = "Request was throttled."
+
+
+def take_or_refuse(windows: Sequence[Window]) -> None:
+    """`take`, raising `TryAgainLater` (a 429 with Retry-After) when a window refuses: for code below the
+    view that takes the windows a view deferred (`DeferredWindowsMixin`)."""
+    wait = take(windows) if windows else None
+    if wait is not None:
+        raise TryAgainLater(REFUSED, wait_seconds=wait)
+
+
+def take_with_rows(
+    windows: Sequence[Window], query: "CompiledQuery[Any]", *, store: Counters | None = None, **values: Any
+) -> list[tuple[Any, ...]]:
+    """`take_or_refuse(windows)`, then `query.rows(**values)`: in one statement when the counters are in the
+    query's database (one round trip and one transaction fewer: a cart add's product read carries its
+    throttle), one after the other otherwise. A refusal raises once the read has run (a SELECT: nothing to
+    undo)."""
+    store = store or counters()
+    sql, params, alias = query.statement(**values)
+    if not windows or not isinstance(store, DatabaseCounters) or alias != DEFAULT_DB_ALIAS:
+        wait = store.take(windows) if windows else None
+        if wait is not None:
+            raise TryAgainLater(REFUSED, wait_seconds=wait)
+        return query.rows(**values)
+    wait, rows = store.take_with_read(windows, sql, params)
+    if wait is not None:
+        raise TryAgainLater(REFUSED, wait_seconds=wait)
+    return query.converted(rows)
+
+
 def client_ident(request: HttpRequest | Request) -> str:
     """The client address every window keys on, as DRF's throttles see it (NUM_PROXIES, X-Forwarded-For),
     for Django views too (the admin's login)."""
@@ -310,3 +389,19 @@ class WindowThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return self.wait_seconds
+
+
+class DeferredThrottleMixin:
+    """For an APIView whose handler takes its throttles' windows itself, joined to a read of its own
+    (`take_with_rows`): DRF's check before the handler only collects them into `throttle_windows`. The handler
+    takes them on every path it answers from (`take_or_refuse` where it has no read to join them to)."""
+
+    throttle_windows: list[Window]
+
+    def check_throttles(self, request: Request) -> None:
+        # Every throttle of such a view is a WindowThrottle: its windows, not its decision.
+        self.throttle_windows = [
+            item
+            for throttle in self.get_throttles()  # type: ignore[attr-defined]
+            for item in throttle.windows(request, self)
+        ]

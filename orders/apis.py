@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.authentication import authenticated_user
 from api.pagination import OptionalPagination
 from api.schema import PAGE_PARAMETERS
+from api.throttling import DeferredThrottleMixin, take_or_refuse
 from orders import selectors
 from orders.models import OrderStatus
 from orders.serializers import (
@@ -162,7 +163,11 @@ def plain_cart_add_input(data: Any) -> dict[str, Any] | None:
     return fields
 
 
-class CartItemAddApi(CartApi):
+class CartItemAddApi(DeferredThrottleMixin, CartApi):
+    """The cart's throttle window is taken with the product's read, in one statement (`cart_item_add`'s
+    `throttle`); a body the serializer refuses takes it too, before its answer. A body that is not JSON at all
+    is a 400 before any of it: it costs no query to refuse."""
+
     throttle_classes = [CartWriteThrottle]
 
     class CartItemAddInputSerializer(serializers.Serializer):
@@ -191,11 +196,12 @@ class CartItemAddApi(CartApi):
         if fields is None:
             data = self.InputSerializer(data=request.data)
             if not data.is_valid():
+                take_or_refuse(self.throttle_windows)
                 shop_selectors.shop_get_public_plain(slug=shop_slug)  # an unknown shop's 404 before a bad body's 400
                 raise exceptions.ValidationError(data.errors)
             fields = data.validated_data
-        # The shop is read with the product, in one query.
-        added = cart_services.cart_item_add(shop_slug=shop_slug, **fields)
+        # The shop is read with the product, in one query, which takes the throttle's window too.
+        added = cart_services.cart_item_add(shop_slug=shop_slug, throttle=self.throttle_windows, **fields)
         cart = selectors.cart_of_written(cart=added.cart, lines=added.lines)
         return Response(
             cart_json(cart, request=request),

@@ -14,10 +14,13 @@ import redis
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models import QuerySet
 
+from api.compiled import CompiledQuery
+from api.errors import TryAgainLater
 from api.models import ThrottleCounter
 from api.tests.clock import ThrottleClock
-from api.throttling import DatabaseCounters, RedisCounters, Window, parse_rate, take
+from api.throttling import DatabaseCounters, RedisCounters, Window, parse_rate, take, take_with_rows
 
 PARALLEL = 30
 LIMIT = 5
@@ -175,6 +178,62 @@ def test_redis_take_touches_no_window_after_the_one_that_refuses(redis_counters:
     assert all(wait is not None and 59 < wait <= 60 for wait in waits)
     counts = [redis_counters.client.get(redis_counters.cache.make_key(item.key)) for item in THREE_WINDOWS]
     assert counts == [b"1", b"1", b"1"]
+
+
+# A read to join to a take: another key's counter row (the take's own rows would be read as they were before it).
+def _other_row(key: str) -> QuerySet[ThrottleCounter]:
+    return ThrottleCounter.objects.filter(key=key).values_list("key", "count")  # type: ignore[return-value]
+
+
+OTHER_ROW = CompiledQuery(_other_row, key="\x00stand-in")
+
+
+def counts() -> dict[str, int]:
+    return dict(ThrottleCounter.objects.exclude(key="throttle:test:other").values_list("key", "count"))
+
+
+@pytest.mark.django_db
+def test_a_read_taken_with_its_windows_gives_what_it_gives_alone(throttle_clock: ThrottleClock) -> None:
+    ThrottleCounter.objects.create(key="throttle:test:other", count=7, expires_at="2100-01-01T00:00:00Z")
+    store = DatabaseCounters()
+    roomy = [
+        Window(key="throttle:test:one", limit=10, seconds=60),
+        Window(key="throttle:test:two", limit=10, seconds=60),
+    ]
+
+    found = take_with_rows(roomy, OTHER_ROW, store=store, key="throttle:test:other")
+    missing = take_with_rows(roomy, OTHER_ROW, store=store, key="throttle:test:none")
+
+    assert (found, missing) == ([("throttle:test:other", 7)], [])
+    assert found == OTHER_ROW.rows(key="throttle:test:other")
+    assert counts() == {"throttle:test:one": 2, "throttle:test:two": 2}
+
+
+@pytest.mark.django_db
+def test_a_read_taken_with_a_full_window_is_refused_as_take_refuses(throttle_clock: ThrottleClock) -> None:
+    store = DatabaseCounters()
+    assert take_with_rows(THREE_WINDOWS, OTHER_ROW, store=store, key="throttle:test:other") == []
+
+    for _ in range(3):
+        with pytest.raises(TryAgainLater) as refused:
+            take_with_rows(THREE_WINDOWS, OTHER_ROW, store=store, key="throttle:test:other")
+        assert (refused.value.detail, refused.value.wait_seconds) == ("Request was throttled.", 60.0)
+
+    assert counts() == {"throttle:test:before": 1, "throttle:test:full": 1, "throttle:test:after": 1}
+
+
+def test_a_read_with_windows_on_redis_takes_them_then_reads(redis_counters: RedisCounters, db: Any) -> None:
+    ThrottleCounter.objects.create(key="throttle:test:other", count=7, expires_at="2100-01-01T00:00:00Z")
+    assert take_with_rows(THREE_WINDOWS, OTHER_ROW, store=redis_counters, key="throttle:test:other") == [
+        ("throttle:test:other", 7)
+    ]
+
+    with pytest.raises(TryAgainLater) as refused:
+        take_with_rows(THREE_WINDOWS, OTHER_ROW, store=redis_counters, key="throttle:test:other")
+
+    assert 59 < refused.value.wait_seconds <= 60
+    found = [redis_counters.client.get(redis_counters.cache.make_key(item.key)) for item in THREE_WINDOWS]
+    assert found == [b"1", b"1", b"1"]
 
 
 @pytest.mark.django_db

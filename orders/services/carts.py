@@ -5,6 +5,7 @@ quantity the cart would hold of that stock), and prices are read from the catalo
 at checkout."""
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from api.compiled import CompiledQuery
+from api.throttling import Window, take_or_refuse, take_with_rows
 from orders.models import Cart, CartItem, CartStatus
 from orders.services import cart_statements
 from shops.first_image import first_image_annotation, first_image_of_column
@@ -148,8 +150,22 @@ def _with_variant_flags(products: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
-_PRODUCT_FIELDS = tuple(field.attname for field in Product._meta.concrete_fields)
-_SHOP_FIELDS = tuple(field.attname for field in Shop._meta.concrete_fields)
+# What a cart add reads of the product and its shop: whether it is on sale, the stock checks and their messages,
+# the price and the answer. The other fields are left deferred (texts, images, timestamps: a third of the row's
+# CPU in the worker); reading one would cost a query, which the query-count tests pin.
+_PRODUCT_FIELDS = (
+    "id",
+    "shop_id",
+    "name",
+    "slug",
+    "status",
+    "price",
+    "stock_status",
+    "stock_quantity",
+    "available_from",
+    "available_to",
+)
+_SHOP_FIELDS = ("id", "slug", "currency", "show_stock_quantity")
 
 
 def _product_lookup(*, shop_slug: str, **key: Any) -> QuerySet[Product]:
@@ -167,15 +183,19 @@ _PRODUCT_BY_ID = CompiledQuery(_product_lookup, shop_slug="\x00shop-slug", id=-1
 _PRODUCT_BY_SLUG = CompiledQuery(_product_lookup, shop_slug="\x00shop-slug", slug="\x00product-slug")
 
 
-def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_slug: str | None) -> Product | None:
+def _product_with_shop_get(
+    *, shop_slug: str, product_id: int | None, product_slug: str | None, throttle: Sequence[Window]
+) -> Product | None:
     """The product by id (or else by slug) of the shop of that slug, with its shop, variant flags and
-    `first_image` (as `orders.selectors.cart_of_written` sets it)."""
+    `first_image` (as `orders.selectors.cart_of_written` sets it); the `throttle` windows taken in the same
+    statement."""
     if product_id is None and not product_slug:
+        take_or_refuse(throttle)
         return None
     if product_id is not None:
-        rows = _PRODUCT_BY_ID.rows(shop_slug=shop_slug, id=product_id)
+        rows = take_with_rows(throttle, _PRODUCT_BY_ID, shop_slug=shop_slug, id=product_id)
     else:
-        rows = _PRODUCT_BY_SLUG.rows(shop_slug=shop_slug, slug=product_slug)
+        rows = take_with_rows(throttle, _PRODUCT_BY_SLUG, shop_slug=shop_slug, slug=product_slug)
     if not rows:
         return None
     row = rows[0]
@@ -191,16 +211,26 @@ def _product_with_shop_get(*, shop_slug: str, product_id: int | None, product_sl
 
 
 def _product_get(
-    *, shop: Shop | None, shop_slug: str, product_id: int | None, product_slug: str | None, today: date
+    *,
+    shop: Shop | None,
+    shop_slug: str,
+    product_id: int | None,
+    product_slug: str | None,
+    today: date,
+    throttle: Sequence[Window],
 ) -> Product:
     """The shop's product by id (or else by slug), on sale today, knowing whether it has inventory items
     and variant types; a 404 otherwise. Given the shop's slug instead of the shop, the shop is read with the
-    product (one query, `product.shop`) and an unknown shop is the 404 `shop_get_public_plain` answers."""
+    product (one query, `product.shop`, which takes the `throttle` windows too) and an unknown shop is the 404
+    `shop_get_public_plain` answers."""
     if shop is None:
-        product = _product_with_shop_get(shop_slug=shop_slug, product_id=product_id, product_slug=product_slug)
+        product = _product_with_shop_get(
+            shop_slug=shop_slug, product_id=product_id, product_slug=product_slug, throttle=throttle
+        )
         if product is None:
             shop_get_public_plain(slug=shop_slug)  # on this path only: is it the shop that is unknown?
     else:
+        take_or_refuse(throttle)
         products = _with_variant_flags(Product.objects.filter(shop=shop).select_related("shop"))
         product = products.filter(id=product_id).first() if product_id is not None else None
         if product is None and product_id is None and product_slug:
@@ -221,12 +251,16 @@ def cart_item_add(
     inventory_item_id: int | None = None,
     options: list[tuple[int, int]] | None = None,
     today: date | None = None,
+    throttle: Sequence[Window] = (),
 ) -> CartItemAdded:
     """Add `quantity` of a product (or one of its variants) to the cart of `cart_token`, or to a new cart
     when the token is missing, unknown, of another shop or of a cart that is no longer active.
 
     The shop is `shop`, or the one of `shop_slug` (read with the product). A product that is not on sale today
     (not active, or outside its availability window) is a 404, and so is an unknown shop.
+
+    `throttle`: rate-limit windows to take before anything else is decided (`api.throttling`), in the same
+    statement as the product's read; a refusal raises `TryAgainLater`.
 
     The product and its variant are read before any transaction: nothing locks them (carts hold no stock), so
     a transaction would see them as they are anyway. Without a token there is nothing to lock either, and the new
@@ -238,6 +272,7 @@ def cart_item_add(
         product_id=product_id,
         product_slug=product_slug,
         today=today or timezone.localdate(),
+        throttle=throttle,
     )
     item, key = _variant_resolve(product=product, inventory_item_id=inventory_item_id, options=options)
     if not cart_token:

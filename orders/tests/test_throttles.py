@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from orders.models import CartItem, Order
+from orders.models import Cart, CartItem, Order
 from orders.tests.endpoints import CUSTOMER, add_url, cart_url, checkout_url, line_url
 from orders.tests.factories import CartItemFactory
 from shops.tests.factories import ProductFactory
@@ -57,3 +57,35 @@ def test_checkouts_are_throttled_per_address(api_client, shop, throttle_rates) -
     assert other.status_code == 201
     assert Order.objects.count() == 3
     assert not Order.objects.filter(cart__token=tokens[2]).exists()
+
+
+def test_a_new_cart_add_is_refused_as_drf_refuses_and_writes_nothing(
+    api_client, shop, throttle_rates, throttle_clock
+) -> None:
+    # A cart add takes its window in its product read: the answer is DRF's own, and nothing is written.
+    throttle_rates(cart="2/min")
+    product = ProductFactory(shop=shop)
+    for _ in range(2):
+        assert api_client.post(add_url(shop.slug), {"product_id": product.id}, **address(3)).status_code == 201
+    throttle_clock.advance(15)
+
+    refused = api_client.post(add_url(shop.slug), {"product_id": product.id}, format="json", **address(3))
+
+    assert (refused.status_code, refused["Retry-After"]) == (429, "45")
+    assert refused.json() == {"detail": "Request was throttled. Expected available in 45 seconds."}
+    assert Cart.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"product_id": "one"}, {"product_id": 10**12}, {"product_slug": "no-such-product"}],
+    ids=["a refused body", "an unknown product", "an unknown slug"],
+)
+def test_a_cart_add_that_fails_takes_its_window_too(api_client, shop, throttle_rates, body: dict[str, Any]) -> None:
+    throttle_rates(cart="2/min")
+    answers = [api_client.post(add_url(shop.slug), body, format="json", **address(4)).status_code for _ in range(3)]
+    unknown_shop = api_client.post(add_url("no-such-shop"), body, format="json", **address(4))
+
+    assert answers[:2] in ([400, 400], [404, 404])
+    assert (answers[2], unknown_shop.status_code) == (429, 429)
+    assert Cart.objects.count() == 0
