@@ -14,6 +14,7 @@ from orders.models import Cart, CartItem, Order, OrderItem
 from shops.models import Product
 from shops.pricing import unit_price
 from shops.serializers import MoneyField, money
+from shops.serializers.fields import datetime_text
 from shops.variants import option_entries, option_label
 
 PRODUCT_IMAGE = inline_serializer(
@@ -164,10 +165,6 @@ class CartSerializer(serializers.ModelSerializer):
         return {}
 
 
-# A DateTimeField as the serializers' (DRF's ISO 8601 in the current time zone, "Z" for UTC).
-_DATETIME = serializers.DateTimeField()
-
-
 def _line_image_json(image: tuple[int, str, str] | None, *, request: Any) -> dict[str, Any] | None:
     """A line's `product_image` from its product's `first_image` (id, object name, alt text), as
     `_product_image` gives it for the serializers."""
@@ -219,8 +216,8 @@ def cart_json(cart: Cart, *, request: Any = None) -> dict[str, Any]:
         "notes": "",
         "shipping_address": {},
         "items": items,
-        "created_at": _DATETIME.to_representation(cart.created_at),
-        "updated_at": _DATETIME.to_representation(cart.updated_at),
+        "created_at": datetime_text(cart.created_at),
+        "updated_at": datetime_text(cart.updated_at),
     }
 
 
@@ -263,8 +260,8 @@ def order_detail_json(order: Order, *, request: Any = None) -> dict[str, Any]:
         "total_amount": money(order.total_amount, currency),
         "customer_name": order.customer_name,
         "customer_email": order.customer_email,
-        "placed_at": _DATETIME.to_representation(order.placed_at),
-        "updated_at": _DATETIME.to_representation(order.updated_at),
+        "placed_at": datetime_text(order.placed_at),
+        "updated_at": datetime_text(order.updated_at),
         # Annotated by the selector: not a field of the model's type.
         "item_count": order.item_count,  # type: ignore[attr-defined]
         "customer_phone": order.customer_phone,

@@ -1,14 +1,25 @@
 """Field helpers of the shop serializers: money with the currency's decimals (`money`, `MoneyField`),
 optional formats."""
 
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import get_attribute
 
 from shops.currencies import quantize_for_currency
+
+
+def datetime_text(value: datetime | None, zone: tzinfo | None = None) -> str | None:
+    """As DRF's DateTimeField writes it, for JSON built by plain code: in the current time zone (`zone` when the
+    caller has it), ISO 8601, UTC as "Z"."""
+    if value is None:
+        return None
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def money(amount: Decimal | None, currency: str) -> str | None:
