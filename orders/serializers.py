@@ -6,6 +6,7 @@ currency's own decimals. Everything read here is loaded by the selectors: no que
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
@@ -178,6 +179,7 @@ def cart_json(cart: Cart, *, request: Any = None) -> dict[str, Any]:
     the same order and the same values (a test compares the bytes with the cart's GET). `cart.items.all()`
     are its lines with their products and items loaded, and each product's `first_image`, set by
     `orders.selectors.cart_of_written`: (id, object name, alt text) or None."""
+    zone = timezone.get_current_timezone()  # once: it is read through a context-local each time
     currency = cart.shop.currency
     items, subtotal, total_items = [], Decimal(0), 0
     for line in cart.items.all():
@@ -216,8 +218,8 @@ def cart_json(cart: Cart, *, request: Any = None) -> dict[str, Any]:
         "notes": "",
         "shipping_address": {},
         "items": items,
-        "created_at": datetime_text(cart.created_at),
-        "updated_at": datetime_text(cart.updated_at),
+        "created_at": datetime_text(cart.created_at, zone),
+        "updated_at": datetime_text(cart.updated_at, zone),
     }
 
 
@@ -226,6 +228,7 @@ def order_detail_json(order: Order, *, request: Any = None) -> dict[str, Any]:
     in the same order and the same values (a test compares the bytes with a replay's, which the serializer
     builds). `order.items.all()` are its lines with `first_image` on each product, `order.item_count` the sum
     of their quantities: as `orders.selectors.order_detail_of_written` leaves them."""
+    zone = timezone.get_current_timezone()
     currency = order.currency
     items = []
     for line in order.items.all():
@@ -260,8 +263,8 @@ def order_detail_json(order: Order, *, request: Any = None) -> dict[str, Any]:
         "total_amount": money(order.total_amount, currency),
         "customer_name": order.customer_name,
         "customer_email": order.customer_email,
-        "placed_at": datetime_text(order.placed_at),
-        "updated_at": datetime_text(order.updated_at),
+        "placed_at": datetime_text(order.placed_at, zone),
+        "updated_at": datetime_text(order.updated_at, zone),
         # Annotated by the selector: not a field of the model's type.
         "item_count": order.item_count,  # type: ignore[attr-defined]
         "customer_phone": order.customer_phone,
