@@ -78,11 +78,16 @@ class CompiledQuery(Generic[M]):
         self._compiled = compiled
         return compiled
 
-    def statement(self, **values: Any) -> tuple[str, list[Any], str]:
-        """The SQL, its parameters for `values` and its database alias, for a caller to run within a statement
-        of its own (`api.throttling.take_with_rows`) and give the rows to `converted`."""
+    @property
+    def alias(self) -> str:
+        """The database the query runs on."""
+        return (self._compiled or self._compile()).alias
+
+    def statement(self, **values: Any) -> tuple[str, list[Any]]:
+        """The SQL and its parameters for `values`, for a caller to run within a statement of its own
+        (`api.throttling.take_with_rows`, on `alias`) and give the rows to `converted`."""
         compiled = self._compiled or self._compile()
-        return compiled.sql, self._params(compiled, values), compiled.alias
+        return compiled.sql, self._params(compiled, values)
 
     def converted(self, rows: list[Any]) -> list[tuple[Any, ...]]:
         """Rows of `statement`'s SQL as `rows` gives them."""

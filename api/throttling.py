@@ -14,7 +14,7 @@ import hashlib
 import random
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -184,17 +184,12 @@ class DatabaseCounters:
         return self._wait(windows, answers, now)
 
     def take_with_read(self, windows: Sequence[Window], sql: str, params: list[Any]) -> tuple[float | None, list[Any]]:
-        """`take` and a read (`sql`, a SELECT, and its `params`) in one statement, so one round trip and one
-        transaction: the wait (None: admitted) and the read's rows (in no particular order). The read runs
-        whatever the windows answer; a refused caller drops its rows."""
-        if not windows:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                return None, cursor.fetchall()
+        """`take` (of one window or more) and a read (`sql`, a SELECT, and its `params`) in one statement, so one
+        round trip and one transaction: the wait (None: admitted) and the read's rows (in no particular order).
+        The read runs whatever the windows answer; a refused caller drops its rows."""
         now = clock()
         # The read's rows beside the first window's answer (`found` marks one: a LEFT JOIN of no row gives
-        # NULLs), NULLs beside the other windows'.
-        # Our parts and the caller's SQL: no input.
+        # NULLs), NULLs beside the other windows'. Our parts and the caller's SQL: no input.
         statement = (
             f"WITH {self._hits_sql(len(windows))}, taken AS ({self._answers_sql(len(windows))}) "  # noqa: S608
             "SELECT taken.*, read.* FROM taken LEFT JOIN "
@@ -223,7 +218,7 @@ class DatabaseCounters:
         if purge_due():
             self._purge(cursor, datetime.fromtimestamp(now, tz=UTC))
 
-    def _wait(self, windows: Sequence[Window], answers: Any, now: float) -> float | None:
+    def _wait(self, windows: Sequence[Window], answers: Iterable[tuple[int, int, float]], now: float) -> float | None:
         """None when every window had room; else the slots taken are given back and the seconds left in the
         refusing window returned."""
         for position, count, expires_at in sorted(answers):
@@ -339,10 +334,10 @@ def give_back_statement(windows: Sequence[Window], *, after: str = "") -> tuple[
 REFUSED = "Request was throttled."
 
 
-def take_or_refuse(windows: Sequence[Window]) -> None:
+def take_or_refuse(windows: Sequence[Window], *, store: Counters | None = None) -> None:
     """`take`, raising `TryAgainLater` (a 429 with Retry-After) when a window refuses: for code below the
-    view that takes the windows a view deferred (`DeferredWindowsMixin`)."""
-    wait = take(windows) if windows else None
+    view that takes the windows a view deferred (`DeferredThrottleMixin`)."""
+    wait = take(windows, store=store) if windows else None
     if wait is not None:
         raise TryAgainLater(REFUSED, wait_seconds=wait)
 
@@ -355,12 +350,10 @@ def take_with_rows(
     throttle), one after the other otherwise. A refusal raises once the read has run (a SELECT: nothing to
     undo)."""
     store = store or counters()
-    sql, params, alias = query.statement(**values)
-    if not windows or not isinstance(store, DatabaseCounters) or alias != DEFAULT_DB_ALIAS:
-        wait = store.take(windows) if windows else None
-        if wait is not None:
-            raise TryAgainLater(REFUSED, wait_seconds=wait)
+    if not windows or not isinstance(store, DatabaseCounters) or query.alias != DEFAULT_DB_ALIAS:
+        take_or_refuse(windows, store=store)
         return query.rows(**values)
+    sql, params = query.statement(**values)
     wait, rows = store.take_with_read(windows, sql, params)
     if wait is not None:
         raise TryAgainLater(REFUSED, wait_seconds=wait)
