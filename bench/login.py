@@ -3,7 +3,8 @@
 (shopbuilder_bench_login) with 50 accounts, runs gunicorn with `make bench`'s workers and settings, and
 prints logins/s, the worker CPU per login (user and system apart: system time per login is page faults on
 Argon2's memory), the hasher alone in-process before and after the logins (bench/api.py `hasher`, `bracketed`),
-and the ratio to their mean."""
+and the ratio to their mean. BENCH_WORKERS sets the number of workers (default: the Deploy section's 2 x cores + 1),
+BENCH_SECONDS the length of the timed run (5)."""
 
 import json
 import os
