@@ -63,8 +63,16 @@ def _login_account_query(*, by_email: bool) -> tuple[str, list[str]]:
     # (django-stubs type `column` as optional: a concrete field always has one.)
     columns = ", ".join(f"account.{quote(field.column)}" for field in fields)  # type: ignore[arg-type]
     account = f"LEFT JOIN ({lookup}) AS account ON TRUE"
-    sql = f"SELECT UPPER(%s::text), {columns} FROM (SELECT 1) AS one {account}"  # noqa: S608 - names, the ORM's SQL
+    sql = f"SELECT UPPER(%s::text) AS folded, {columns} FROM (SELECT 1) AS one {account}"  # noqa: S608 - names, the ORM's SQL
     return sql, [field.attname for field in fields]
+
+
+# `login_account_key` in SQL, over a row of `_login_account_query` (its `folded` and `id` columns): what the
+# login throttle keys its account windows on when it takes them in the lookup's statement.
+LOGIN_ACCOUNT_KEY_SQL = (
+    "CASE WHEN {row}.id IS NULL THEN 'identifier:' || encode(sha256(convert_to({row}.folded, 'UTF8')), 'hex') "
+    "ELSE 'user:' || {row}.id END"
+)
 
 
 # Where a request keeps the accounts it looked up, by identifier (see `login_account_get`).
@@ -78,17 +86,35 @@ def login_account_get(*, identifier: str, request: HttpRequest | None = None) ->
     looked_up: dict[str, LoginAccount] = getattr(request, _LOOKED_UP, {})
     if identifier in looked_up:
         return looked_up[identifier]
+    sql, params = login_account_statement(identifier=identifier)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return login_account_from_row(identifier=identifier, row=row, request=request)
+
+
+def login_account_statement(*, identifier: str) -> tuple[str, list[Any]]:
+    """The SQL of `login_account_get` (one row: `folded`, then the account's columns) and its parameters, for
+    a caller that runs it inside a statement of its own (the login throttle); `login_account_from_row` reads
+    the row."""
     by_email = "@" in identifier
     compared = identifier if by_email else User.normalize_username(identifier)
-    sql, attnames = _login_account_query(by_email=by_email)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [compared, compared])
-        folded, *values = cursor.fetchone()
+    return _login_account_query(by_email=by_email)[0], [compared, compared]
+
+
+def login_account_from_row(
+    *, identifier: str, row: tuple[Any, ...], request: HttpRequest | None = None
+) -> LoginAccount:
+    """The LoginAccount of a row of `login_account_statement`, kept on `request` as `login_account_get` keeps
+    it."""
+    attnames = _login_account_query(by_email="@" in identifier)[1]
+    folded, *values = row
     found = values[attnames.index("id")] is not None
     user = User.from_db(connection.alias, attnames, values) if found else None
     key = f"user:{user.id}" if user is not None else "identifier:" + hashlib.sha256(folded.encode()).hexdigest()
     account = LoginAccount(user=user, key=key)
     if request is not None:
+        looked_up: dict[str, LoginAccount] = getattr(request, _LOOKED_UP, {})
         setattr(request, _LOOKED_UP, {**looked_up, identifier: account})
     return account
 

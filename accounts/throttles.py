@@ -14,9 +14,26 @@ from typing import Any
 from django.http import HttpRequest
 from rest_framework.request import Request
 
-from accounts.selectors import login_account_get, login_account_key
+from accounts.selectors import (
+    LOGIN_ACCOUNT_KEY_SQL,
+    login_account_from_row,
+    login_account_get,
+    login_account_key,
+    login_account_statement,
+)
 from api.drf import django_request
-from api.throttling import Window, WindowThrottle, client_ident, give_back, give_back_statement, take, window
+from api.throttling import (
+    DatabaseCounters,
+    KeyedByRead,
+    Window,
+    WindowThrottle,
+    client_ident,
+    counters,
+    give_back,
+    give_back_statement,
+    take,
+    window,
+)
 
 # Identifiers the login serializer refuses before any lookup (empty, longer than its max_length, a NUL or a
 # lone surrogate, which PostgreSQL cannot take either) take no account window: no password is tried with them.
@@ -47,18 +64,44 @@ def _plain(request: HttpRequest | Request) -> HttpRequest:
 def login_attempt_take(*, request: HttpRequest | Request, identifier: Any) -> float | None:
     """Take this login attempt's slots: None when it may go on, else the seconds to wait (nothing taken).
     Call `login_attempt_succeeded` with the same request if it logs in. The account looked up stays on the
-    request for the login backend (`login_account_get`): two queries in all, the lookup and the windows."""
+    request for the login backend (`login_account_get`). With the counters in PostgreSQL the lookup and the
+    windows are one statement (the account windows keyed in SQL on the row it reads); in Redis, two round
+    trips: the lookup, then the windows."""
     client = client_ident(request)
     windows = [window("login_client", client)]
     text = _identifier_text(identifier)
     account_windows: list[Window] = []
     plain_request = _plain(request)
-    if text is not None:
-        account = login_account_get(identifier=text, request=plain_request).key
-        account_windows = [window("login_account_client", f"{account}|{client}"), window("login_account", account)]
-    wait = take([*windows, *account_windows])  # in this order always: see `take` on deadlocks
+    store = counters()
+    if text is not None and isinstance(store, DatabaseCounters):
+        wait, account_windows = _take_with_lookup(store, plain_request, windows[0], text, client)
+    else:
+        if text is not None:
+            account = login_account_get(identifier=text, request=plain_request).key
+            account_windows = [window("login_account_client", f"{account}|{client}"), window("login_account", account)]
+        wait = take([*windows, *account_windows], store=store)  # in this order always: see `take` on deadlocks
     setattr(plain_request, _ACCOUNT_WINDOWS, account_windows if wait is None else [])
     return wait
+
+
+def _take_with_lookup(
+    store: DatabaseCounters, request: HttpRequest, client_window: Window, identifier: str, client: str
+) -> tuple[float | None, list[Window]]:
+    """The account lookup and the three windows in one statement: the account windows' idents are made in SQL
+    from the row the lookup reads, as `login_account_key` makes them in Python."""
+    account = LOGIN_ACCOUNT_KEY_SQL.format(row="read")
+    sql, params = login_account_statement(identifier=identifier)
+    wait, row, hit = store.take_after_read(
+        sql,
+        params,
+        [
+            client_window,
+            KeyedByRead("login_account_client", f"{account} || '|' || %s::text", (client,)),
+            KeyedByRead("login_account", account),
+        ],
+    )
+    login_account_from_row(identifier=identifier, row=row, request=request)
+    return wait, hit[1:]
 
 
 def login_attempt_succeeded(*, request: HttpRequest | Request) -> None:

@@ -79,6 +79,17 @@ def window(scope: str, ident: str) -> Window:
     return Window(key=f"throttle:{scope}:{hashlib.sha256(ident.encode()).hexdigest()}", limit=limit, seconds=seconds)
 
 
+@dataclass(frozen=True)
+class KeyedByRead:
+    """A window whose ident PostgreSQL computes from the row of a read run in the same statement
+    (`DatabaseCounters.take_after_read`): `ident_sql`, an SQL text expression over that row (named `read`), with
+    its `params`. The key is `window`'s, made in SQL: "throttle:<scope>:" and the ident's sha256 in hex."""
+
+    scope: str
+    ident_sql: str
+    params: tuple[Any, ...] = ()
+
+
 class Counters(Protocol):
     def take(self, windows: Sequence[Window]) -> float | None:
         """`take` (below) in one round trip."""
@@ -163,7 +174,7 @@ class DatabaseCounters:
         ON CONFLICT (key) DO UPDATE SET
             count = CASE WHEN counter.expires_at <= %s THEN 1 ELSE counter.count + 1 END,
             expires_at = CASE WHEN counter.expires_at <= %s THEN EXCLUDED.expires_at ELSE counter.expires_at END
-        RETURNING count, expires_at
+        RETURNING key, count, expires_at
     """
 
     def take(self, windows: Sequence[Window]) -> float | None:
@@ -202,13 +213,50 @@ class DatabaseCounters:
         answers = {row[:3] for row in rows}
         return self._wait(windows, answers, now), [row[4:] for row in rows if row[3]]
 
+    def take_after_read(
+        self, read_sql: str, read_params: Sequence[Any], windows: Sequence[Window | KeyedByRead]
+    ) -> tuple[float | None, tuple[Any, ...], list[Window]]:
+        """A read (`read_sql`, a SELECT of exactly one row, and its `read_params`) and then `take` of windows
+        some of which are keyed on that row (`KeyedByRead`), in one statement: one round trip where the
+        windows' keys would otherwise wait for the read's answer. Returns the wait (None: admitted), the row,
+        and the windows hit with their keys (all of them when admitted)."""
+        now = clock()
+        keys = tuple(None if isinstance(item, Window) else item.ident_sql for item in windows)
+        # The read's row beside each window's answer (the read is one row, so one row per window hit). Our
+        # parts and the caller's SQL: no input.
+        statement = (
+            f"WITH read AS ({read_sql}), {self._hits_sql(len(windows), keys)}, "  # noqa: S608
+            f"taken AS ({self._answers_sql(len(windows), with_key=True)}) "
+            "SELECT read.*, taken.* FROM read LEFT JOIN taken ON TRUE"
+        )
+        # The keyed windows' limits, as `window` reads them (their keys are known once the statement ran).
+        sized = [item if isinstance(item, Window) else Window("", *rate_of(item.scope)) for item in windows]
+        key_params = [
+            [item.key] if isinstance(item, Window) else [f"throttle:{item.scope}:", *item.params] for item in windows
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*read_params, *self._params(sized, now, key_params)])
+            rows = cursor.fetchall()
+            self._purge_sometimes(cursor, now)
+        width = len(rows[0]) - 4
+        answers = {(row[width], row[width + 2], row[width + 3]) for row in rows if row[width] is not None}
+        hit_keys = {row[width]: row[width + 1] for row in rows if row[width] is not None}
+        hit = [
+            Window(key=hit_keys[position], limit=item.limit, seconds=item.seconds)
+            for position, item in enumerate(sized)
+            if position in hit_keys
+        ]
+        return self._wait(hit, answers, now), rows[0][:width], hit
+
     @staticmethod
-    def _params(windows: Sequence[Window], now: float) -> list[Any]:
-        """Per window: key, expiry, [the limit of the window before,] now, now."""
+    def _params(windows: Sequence[Window], now: float, key_params: Sequence[Sequence[Any]] | None = None) -> list[Any]:
+        """Per window: key (or `key_params`, those of its key's SQL), expiry, [the limit of the window before,]
+        now, now."""
         moment = datetime.fromtimestamp(now, tz=UTC)
         params: list[Any] = []
         for position, item in enumerate(windows):
-            params += [item.key, datetime.fromtimestamp(now + item.seconds, tz=UTC)]
+            params += [item.key] if key_params is None else key_params[position]
+            params.append(datetime.fromtimestamp(now + item.seconds, tz=UTC))
             if position > 0:
                 params.append(windows[position - 1].limit)
             params += [moment, moment]
@@ -230,26 +278,32 @@ class DatabaseCounters:
 
     @classmethod
     @functools.cache
-    def _hits_sql(cls, windows: int) -> str:
+    def _hits_sql(cls, windows: int, keyed: tuple[str | None, ...] | None = None) -> str:
         """The upserts of `take` for this many windows, as named parts of a WITH (the same text every time:
-        built once, and PostgreSQL prepares the statement once per connection)."""
+        built once, and PostgreSQL prepares the statement once per connection). `keyed` (of `take_after_read`):
+        per window, None for a key given as a parameter, or the SQL of an ident over the row of `read`."""
         hits: list[str] = []
         for position in range(windows):
-            if position == 0:
-                source = "VALUES (%s, 1, %s::timestamptz)"
+            ident = keyed[position] if keyed else None
+            key = "%s" if ident is None else f"%s || encode(sha256(convert_to(({ident})::text, 'UTF8')), 'hex')"
+            tables = [f"hit{position - 1}"] if position else []
+            tables += ["read"] if ident is not None else []
+            if not tables:
+                source = f"VALUES ({key}, 1, %s::timestamptz)"
             else:
-                before = f"hit{position - 1}"
-                source = f"SELECT %s, 1, %s::timestamptz FROM {before} WHERE {before}.count <= %s"  # noqa: S608
+                where = f" WHERE hit{position - 1}.count <= %s" if position else ""
+                source = f"SELECT {key}, 1, %s::timestamptz FROM {', '.join(tables)}{where}"  # noqa: S608
             hits.append(f"hit{position} AS ({cls.UPSERT.format(table=cls.table, source=source)})")
         return ", ".join(hits)
 
     @staticmethod
     @functools.cache
-    def _answers_sql(windows: int) -> str:
-        """(position, count, expiry) of each window hit; the expiry in seconds since the epoch (a float
+    def _answers_sql(windows: int, *, with_key: bool = False) -> str:
+        """(position, [key,] count, expiry) of each window hit; the expiry in seconds since the epoch (a float
         loads for less than a timestamptz)."""
+        key = "key, " if with_key else ""
         return " UNION ALL ".join(
-            f"SELECT {position} AS position, count, extract(epoch FROM expires_at)::float8 AS expires_at "  # noqa: S608
+            f"SELECT {position} AS position, {key}count, extract(epoch FROM expires_at)::float8 AS expires_at "  # noqa: S608
             f"FROM hit{position}"
             for position in range(windows)
         )

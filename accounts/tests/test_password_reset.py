@@ -138,7 +138,7 @@ def test_a_request_runs_the_same_statements_for_a_known_and_an_unknown_address(b
     # The address's account key (one query, known or not), the client's and the address's windows (one
     # statement), the job.
     assert [" ".join(shape.split())[:28] for shape in known] == [
-        "SELECT UPPER(?::text), accou",
+        "SELECT UPPER(?::text) AS fol",
         "WITH hit0 AS ( INSERT INTO a",
         "SAVEPOINT ?",
         "SELECT unnest( procrastinate",

@@ -14,7 +14,9 @@ from accounts.selectors import login_account_key, user_login_lookup
 from accounts.tests.bodies import INVALID_CREDENTIALS, LOGIN_URL, PASSWORD_CHANGE_URL, REGISTER_URL
 from accounts.tests.clients import client_for
 from accounts.tests.factories import PASSWORD, UserFactory
+from api.models import ThrottleCounter
 from api.tests.clock import ThrottleClock
+from api.throttling import window
 
 pytestmark = pytest.mark.django_db
 
@@ -283,3 +285,37 @@ def test_password_change_is_throttled_per_client(throttle_rates: Any) -> None:
     users = UserFactory.create_batch(4)
     assert [change_password(client_for(user), "guess").status_code for user in users] == [400, 400, 400, 429]
     assert change_password(client_for(users[3]), PASSWORD, 2).status_code == 200
+
+
+# The last: "kate" in fullwidth letters, which the username's NFKC form folds to "kate".
+KEYED_IDENTIFIERS = ["kate", "KATE@example.com", "nobody", "nöbody@exämple.com", "\uff4b\uff41\uff54\uff45"]
+
+
+@pytest.mark.parametrize("identifier", KEYED_IDENTIFIERS)
+def test_the_windows_keyed_in_sql_are_the_windows_keyed_in_python(api_client: APIClient, identifier: str) -> None:
+    """The login takes its account windows in the lookup's statement, their keys made by PostgreSQL from the row
+    it reads: they are `window`'s keys for `login_account_key` (what the give-back and the Redis store use)."""
+    UserFactory(username="kate", email="kate@example.com")
+    account = login_account_key(identifier=identifier)
+
+    assert login(api_client, identifier, "guess").status_code == 400
+
+    expected = {
+        window("login_client", "10.0.0.1").key: 1,
+        window("login_account_client", f"{account}|10.0.0.1").key: 1,
+        window("login_account", account).key: 1,
+    }
+    assert dict(ThrottleCounter.objects.values_list("key", "count")) == expected
+
+
+def test_a_login_gives_back_the_account_windows_it_took_in_the_lookups_statement(api_client: APIClient) -> None:
+    user = UserFactory(username="kate")
+    assert login(api_client, "kate", "guess").status_code == 400
+    assert login(api_client, "KATE", PASSWORD).status_code == 200
+
+    account = f"user:{user.id}"
+    assert dict(ThrottleCounter.objects.values_list("key", "count")) == {
+        window("login_client", "10.0.0.1").key: 2,
+        window("login_account_client", f"{account}|10.0.0.1").key: 1,
+        window("login_account", account).key: 1,
+    }
